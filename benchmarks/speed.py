@@ -1,0 +1,58 @@
+"""Speed and memory of trajectory estimation and deblurring on this machine.
+
+    python benchmarks/speed.py [--weights W] [--threads 2] [--big]
+
+Prints one JSON line per measurement: 1280×720 trajectory (best of 3), 1280×720 deblur,
+and with --big the peak resident memory of tracing a 24-megapixel photo (tiled).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+import torch
+
+from blurtrace.inference import TrajectoryPredictor
+from blurtrace.pipeline import deblur_image
+
+
+def best_of(fn, n=3):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--weights", default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--big", action="store_true", help="also trace a 6000×4000 photo and report peak memory")
+    ap.add_argument("--iterations", type=int, default=30)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    pred = TrajectoryPredictor(weights=args.weights, device="cpu")
+    rng = np.random.default_rng(0)
+    img = rng.random((720, 1280, 3), dtype=np.float32)
+    pred(img)  # warm-up
+    print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "model": pred.config.to_dict()}))
+    traj = pred(img)
+    t = time.perf_counter()
+    deblur_image(img, traj, iterations=args.iterations)
+    print(json.dumps({"what": "deblur (deconv) 1280x720 after trajectory", "seconds": round(time.perf_counter() - t, 3), "iterations": args.iterations}))
+    if args.big:
+        big = rng.random((4000, 6000, 3), dtype=np.float32)
+        t = time.perf_counter()
+        traj = pred(big)
+        secs = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print(json.dumps({"what": "trajectory 6000x4000 (tiled)", "seconds": round(secs, 2), "peak_rss_gb": round(peak, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,584 @@
+"""The ``blurtrace`` command line: parse, call the library, print.
+
+Heavy modules (torch, the models) are imported inside each command, so ``blurtrace --help``
+and ``--version`` answer at once. stdout carries results only; progress and logs go to stderr.
+Exit codes (DESIGN §3): 0 all good; 1 some inputs failed; 2 usage error; 3 environment problem.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ._version import __version__
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ENV = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="blurtrace",
+    help="Recover how a photo was blurred — a time-ordered exposure trajectory for every pixel — "
+    "then deblur it, draw the motion, or turn it into a slow-motion video.",
+    epilog="Examples:\n\n  blurtrace deblur photo.jpg\n\n  blurtrace trajectory photo.jpg --overlay\n\n"
+    "  blurtrace video photo.jpg --frames 60 out.mp4\n\n  blurtrace deblur holiday/ -r -o sharp/",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+train_app = typer.Typer(help="Train models on your own data.", no_args_is_help=True)
+eval_app = typer.Typer(help="Score models on a dataset folder (paper tables, benchmarks).", no_args_is_help=True)
+photos_app = typer.Typer(help="Fetch the freely licensed photos we train on (package registries only).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+app.add_typer(photos_app, name="photos")
+
+
+class Constraint(str, Enum):
+    none = "none"
+    linear = "linear"
+    bilinear = "bilinear"
+    quadratic = "quadratic"
+
+
+class Light(str, Enum):
+    gamma = "gamma"
+    linear = "linear"
+
+
+class Motion(str, Enum):
+    flow = "flow"
+    camera = "camera"
+    dynamic = "dynamic"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+    mps = "mps"
+
+
+class IfExists(str, Enum):
+    skip = "skip"
+    overwrite = "overwrite"
+    error = "error"
+
+
+class Method(str, Enum):
+    net = "net"
+    deconv = "deconv"
+
+
+class Head(str, Enum):
+    transposed = "transposed"
+    bilinear = "bilinear"
+
+
+class Schedule(str, Enum):
+    linear = "linear"
+    cosine = "cosine"
+    constant = "constant"
+
+
+def _err(msg: str) -> None:
+    typer.echo(f"blurtrace: {msg}", err=True)
+
+
+def _fail(msg: str, code: int) -> "typer.Exit":
+    _err(msg)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"blurtrace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    pass
+
+
+class _Progress:
+    """A Rich progress bar on stderr that stays silent when stderr is not a terminal."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal, transient=False)
+        self.task = self.progress.add_task(label, total=total, info="")
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def update(self, completed: int, info: str = "") -> None:
+        self.progress.update(self.task, completed=completed, info=info)
+
+
+def _environment_errors():
+    """Exceptions that mean 'the environment is wrong' (exit code 3), imported lazily."""
+    from .device import DeviceUnavailable
+    from .weights import WeightsError
+
+    return (WeightsError, DeviceUnavailable)
+
+
+def _print_result(result: dict, as_json: bool) -> None:
+    """One JSON object per input with --json (failed and skipped ones too), else the output path of each success."""
+    if as_json:
+        typer.echo(json.dumps(result))
+    elif result.get("status", "ok") == "ok":
+        typer.echo(result.get("output", ""))
+
+
+def _finish(summary, what: str) -> None:
+    n_done, n_fail, n_skip = len(summary.done), len(summary.failed), len(summary.skipped)
+    parts = [f"{n_done} {what}"]
+    if n_skip:
+        parts.append(f"{n_skip} skipped (output exists)")
+    if n_fail:
+        parts.append(f"{n_fail} failed")
+    if summary.ignored_entries:
+        parts.append(f"{summary.ignored_entries} non-image or hidden entries ignored")
+    if summary.interrupted:
+        cut, rest = (summary.not_done[0], len(summary.not_done) - 1) if summary.not_done else (None, 0)
+        parts.append(f"interrupted{f' during {cut}' if cut else ''} (nothing half-written), {rest} not started; "
+                     "rerun with --if-exists skip to finish")
+    _err(", ".join(parts))
+    raise typer.Exit(summary.exit_code)
+
+
+def _plan(inputs, output, suffix, ext, recursive):
+    from .jobs import plan
+
+    try:
+        return plan(inputs, output=output, suffix=suffix, ext=ext, recursive=recursive)
+    except (FileNotFoundError, ValueError) as e:  # no such input; outputs that would collide
+        raise _fail(str(e), EXIT_USAGE)
+
+
+# --------------------------------------------------------------------------- trajectory
+
+
+@app.command(epilog="Examples:\n\n  blurtrace trajectory photo.jpg --overlay\n\n"
+             "  blurtrace trajectory photo.jpg --save-offsets photo.npz\n\n  blurtrace trajectory shots/ -r --magnitude -o out/")
+def trajectory(
+    inputs: List[str] = typer.Argument(..., help="Photos, folders or glob patterns.", metavar="INPUT..."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder (many). Default: next to each input."),
+    overlay: bool = typer.Option(False, "--overlay", help="Write trajectories drawn over the photo (NAME.trajectory.png). The default when nothing else is asked for."),
+    magnitude: bool = typer.Option(False, "--magnitude", help="Write a blur-magnitude map (NAME.blurmap.png)."),
+    save_offsets: Optional[Path] = typer.Option(None, "--save-offsets", help="Write the offsets contract (.npz): a file for one input, a folder for many."),
+    n_offsets: Optional[int] = typer.Option(None, "--n-offsets", min=1, help="Times to store in --save-offsets (default: the model's N)."),
+    spacing: int = typer.Option(32, "--spacing", min=2, help="Overlay: grid spacing in pixels."),
+    magnify: Optional[float] = typer.Option(None, "--magnify", min=0.01, help="Overlay: scale trajectories by this (default: auto for short blur)."),
+    line_width: float = typer.Option(2.0, "--line-width", min=0.5, help="Overlay: line width in pixels."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: the shipped model."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
+    recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
+    if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input on stdout."),
+) -> None:
+    """Estimate each pixel's exposure trajectory; draw it, map it, or save it."""
+    from .jobs import check_collisions, run
+
+    if not (overlay or magnitude or save_offsets):
+        overlay = True
+    suffix, ext = (".trajectory", ".png") if overlay else (".blurmap", ".png") if magnitude else (".offsets", ".npz")
+    jobs, ignored = _plan(inputs, output, suffix, ext, recursive)
+    if save_offsets is not None and len(jobs) > 1 and save_offsets.suffix:
+        raise _fail("--save-offsets must name a folder when there are several inputs", EXIT_USAGE)
+    try:
+        from .pipeline import TrajectoryJob
+
+        job_fn = TrajectoryJob(weights=weights, device=device.value, overlay=overlay, magnitude=magnitude, save_offsets=save_offsets,
+                               multiple=len(jobs) > 1, n_offsets=n_offsets, spacing=spacing, magnify=magnify, line_width=line_width)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    if save_offsets is not None:
+        try:
+            check_collisions([(j.src, job_fn.offsets_path(j)) for j in jobs])
+        except ValueError as e:
+            raise _fail(f"--save-offsets: {e}", EXIT_USAGE)
+    _report_device(job_fn.predictor.device, device)
+    with _Progress("trajectory", len(jobs)) as bar:
+        summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
+    summary.ignored_entries = ignored
+    _finish(summary, "photos traced")
+
+
+# --------------------------------------------------------------------------- deblur
+
+
+@app.command(epilog="Examples:\n\n  blurtrace deblur photo.jpg\n\n  blurtrace deblur photo.jpg -o sharp.png --iterations 50\n\n"
+             "  blurtrace deblur holiday/ -r -o sharp/ --if-exists skip --json")
+def deblur(
+    inputs: List[str] = typer.Argument(..., help="Photos, folders or glob patterns.", metavar="INPUT..."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder (many). Default: NAME.deblurred.EXT next to each input."),
+    method: Method = typer.Option(Method.deconv, "--method", help="deconv: invert the estimated blur (no extra weights); net: the deblurring network (not shipped yet)."),
+    iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations (more: sharper and slower)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: the shipped model."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
+    recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
+    if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input on stdout."),
+) -> None:
+    """Remove motion blur: estimate each pixel's exposure trajectory, then undo the blur along it."""
+    from .jobs import run
+
+    if method is Method.net:
+        raise _fail("--method net needs deblurring weights, which this version does not ship yet; use --method deconv", EXIT_ENV)
+    jobs, ignored = _plan(inputs, output, ".deblurred", None, recursive)
+    try:
+        from .pipeline import DeblurJob
+
+        job_fn = DeblurJob(weights=weights, device=device.value, method=method.value, iterations=iterations)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    _report_device(job_fn.predictor.device, device)
+    with _Progress("deblur", len(jobs)) as bar:
+        summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
+    summary.ignored_entries = ignored
+    _finish(summary, "photos deblurred")
+
+
+# --------------------------------------------------------------------------- video
+
+
+@app.command(epilog="Examples:\n\n  blurtrace video photo.jpg out.mp4 --frames 60\n\n  blurtrace video photo.jpg out.gif --frames 24 --fps 12 --boomerang\n\n"
+             "  blurtrace video photo.jpg frames/ --frames 9      (numbered PNG frames)")
+def video(
+    input: Path = typer.Argument(..., help="A blurry photo."),
+    output: Path = typer.Argument(..., help="Video file (.mp4 H.264, .gif, .webp) or a folder for PNG frames."),
+    frames: int = typer.Option(60, "--frames", min=1, help="Number of frames; frame k shows exposure time -1 + 2k/(K-1)."),
+    fps: float = typer.Option(30.0, "--fps", min=0.1, help="Frames per second."),
+    boomerang: bool = typer.Option(False, "--boomerang", help="Play forwards then backwards (time direction is ambiguous anyway)."),
+    reverse: bool = typer.Option(False, "--reverse", help="Run time the other way."),
+    side_by_side: bool = typer.Option(False, "--side-by-side", help="Show the blurry input on the left."),
+    iterations: int = typer.Option(30, "--iterations", min=1, help="Deblurring iterations (the frames warp the deblurred photo)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors)."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
+    if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when the output exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
+) -> None:
+    """Turn one blurry photo into a slow-motion video along its exposure (Eq. 17)."""
+    from .io import ImageReadError, ImageWriteError
+
+    if output.exists() and if_exists is not IfExists.overwrite and not (output.is_dir() and not any(output.iterdir())):
+        if if_exists is IfExists.skip:
+            _err(f"{output}: exists, skipped")
+            raise typer.Exit(EXIT_OK)
+        raise _fail(f"{output}: already exists (use --if-exists overwrite or skip)", EXIT_SOME_FAILED)
+    try:
+        from .pipeline import VideoJob
+
+        job = VideoJob(weights=weights, device=device.value, iterations=iterations)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    _report_device(job.predictor.device, device)
+    try:
+        with _Progress("video", frames * 2 - 2 if boomerang and frames > 1 else frames) as bar:
+            info = job(input, output, frames=frames, fps=fps, boomerang=boomerang, reverse=reverse, side_by_side=side_by_side, progress=bar.update)
+    except (ImageReadError, ImageWriteError, OSError) as e:
+        raise _fail(str(e), EXIT_SOME_FAILED)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except FileNotFoundError as e:
+        raise _fail(str(e), EXIT_ENV)
+    _print_result(info, as_json)
+
+
+def _report_device(dev, asked) -> None:
+    if asked is Device.auto:
+        _err(f"device: {dev} (auto)")
+
+
+# --------------------------------------------------------------------------- reblur
+
+
+@app.command(epilog="Examples:\n\n  blurtrace reblur sharp.png --offsets blurry.npz -o reblurred.png\n\n"
+             "  blurtrace reblur sharp.png --like blurry.jpg -o reblurred.png")
+def reblur(
+    sharp: Path = typer.Argument(..., help="The sharp image to blur.", exists=False),
+    offsets: Optional[Path] = typer.Option(None, "--offsets", help="Offsets file (.npz, see DESIGN §2)."),
+    like: Optional[Path] = typer.Option(None, "--like", help="Estimate the blur of this photo and apply it."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output image."),
+    light: Optional[Light] = typer.Option(None, "--light", help="Average in gamma or linear light (default: what the offsets say)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights for --like."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
+) -> None:
+    """Blur a sharp image along given (or estimated) exposure trajectories (Eq. 3)."""
+    if (offsets is None) == (like is None):
+        raise _fail("give exactly one of --offsets F.npz or --like BLURRY", EXIT_USAGE)
+    from .io import ImageReadError, ImageWriteError, OffsetsFileError
+    from .pipeline import reblur_file
+
+    try:
+        reblur_file(sharp, output, offsets=offsets, like=like, light=None if light is None else light.value, weights=weights, device=device.value)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    except (ImageReadError, ImageWriteError, OffsetsFileError, ValueError, OSError) as e:
+        raise _fail(str(e), EXIT_SOME_FAILED)
+    typer.echo(str(output))
+
+
+# --------------------------------------------------------------------------- synth
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"size must look like 640x360, not {text!r}")
+    return w, h
+
+
+@app.command(epilog="Examples:\n\n  blurtrace synth data/photos/tiles/train data/synth-dynamic --count 500 --motion dynamic\n\n"
+             "  blurtrace synth my_photos/ eval/ --count 100 --size 640x360 --gt-times 15 --seed 7")
+def synth(
+    photos_dir: Path = typer.Argument(..., help="Folder of sharp photos (searched recursively)."),
+    out_dir: Path = typer.Argument(..., help="Dataset folder to write (GoPro layout + gt/ + frames/)."),
+    count: int = typer.Option(100, "--count", min=1, help="Number of pairs."),
+    motion: Motion = typer.Option(Motion.camera, "--motion", help="flow: per-pixel linear (Gong et al.); camera: non-linear shake; dynamic: camera + moving objects."),
+    seed: int = typer.Option(0, "--seed", help="Pair i depends only on (seed, i): reruns resume."),
+    size: str = typer.Option("256x256", "--size", help="Output size WIDTHxHEIGHT."),
+    max_blur: float = typer.Option(12.0, "--max-blur", min=0.0, help="Largest background endpoint displacement, pixels."),
+    noise: float = typer.Option(0.01, "--noise", min=0.0, help="Largest Gaussian noise σ (values in [0, 1])."),
+    gt_times: int = typer.Option(9, "--gt-times", min=3, help="Times the true trajectory and frames are stored at (odd)."),
+) -> None:
+    """Make blurry/sharp pairs with true trajectories and true frames."""
+    from .data.synth import SynthConfig, synthesize
+
+    w, h = _size(size)
+    try:
+        config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    try:
+        with _Progress("synth", count) as bar:
+            made = synthesize(photos_dir, out_dir, count=count, config=config, seed=seed, progress=bar.update)
+    except FileNotFoundError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except KeyboardInterrupt:
+        raise _fail("interrupted: complete pairs are kept, rerun the same command to resume", 130)
+    _err(f"{made} pairs rendered, {count - made} already present, in {out_dir}")
+    typer.echo(str(out_dir))
+
+
+# --------------------------------------------------------------------------- train
+
+
+@train_app.command("trajectory", epilog="Example (the shipped model, see weights/README.md):\n\n"
+                   "  blurtrace train trajectory --data data/train --val data/val --out runs/traj --steps 20000")
+def train_trajectory_cmd(
+    data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output with truth)."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, log.jsonl, command.txt."),
+    val: Optional[Path] = typer.Option(None, "--val", help="Held-out paired folder scored every --val-every steps."),
+    steps: int = typer.Option(20_000, "--steps", min=1, help="Total steps of the schedule."),
+    stop_after: Optional[int] = typer.Option(None, "--stop-after", min=1, help="Stop this call after N more steps (resume later)."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1),
+    crop: int = typer.Option(128, "--crop", min=16, help="Square crop side."),
+    lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate (the paper: 1e-4)."),
+    schedule: Schedule = typer.Option(Schedule.linear, "--schedule", help="Decay after warm-up (the paper: linear to 0)."),
+    warmup: int = typer.Option(200, "--warmup", min=0),
+    constraint: Constraint = typer.Option(Constraint.quadratic, "--constraint"),
+    n_offsets: int = typer.Option(15, "--n-offsets", min=2, help="N, offsets averaged by the blur model."),
+    width: int = typer.Option(16, "--width", min=1, help="Channels of the first level (Table 1: 16)."),
+    blocks: int = typer.Option(3, "--blocks", min=0, help="Residual blocks per level (Table 1: 3)."),
+    head: Head = typer.Option(Head.bilinear, "--head", help="transposed: Table 1 verbatim; bilinear: cheaper full-resolution output."),
+    light: Light = typer.Option(Light.linear, "--light", help="Space the blur model averages in (synth data: linear; GoPro: gamma)."),
+    ssim_weight: float = typer.Option(0.1, "--ssim-weight", min=0.0),
+    reg_weight: float = typer.Option(2e-5, "--reg-weight", min=0.0),
+    tv_weight: float = typer.Option(5e-4, "--tv-weight", min=0.0),
+    traj_weight: float = typer.Option(0.02, "--traj-weight", min=0.0, help="Weight of the true-trajectory term (synthetic data only)."),
+    seed: int = typer.Option(0, "--seed"),
+    val_every: int = typer.Option(1000, "--val-every", min=1),
+    checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
+    device: Device = typer.Option(Device.auto, "--device"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (default: PyTorch's choice)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore an existing checkpoint in --out (default: resume)."),
+) -> None:
+    """Train the trajectory network (Eq. 6–11, plus the true trajectory on synthetic data).
+
+    Resumes from OUT/last.pt. Under `torchrun --nproc-per-node K` it trains with
+    DistributedDataParallel (gloo on CPU, nccl on CUDA).
+    """
+    import torch
+
+    from .device import resolve_device
+    from .losses import LossWeights
+    from .models.offset_net import OffsetNetConfig
+    from .train.trajectory import TrajectoryTrainConfig, train_trajectory
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        config = TrajectoryTrainConfig(
+            data=str(data), out=str(out), val=None if val is None else str(val),
+            model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value),
+            steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
+            weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,
+        )
+        dev = resolve_device(device.value)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "command.txt", "a") as f:
+        f.write(shlex.join(["blurtrace", *sys.argv[1:]]) + "\n")
+    _err(f"training on {dev}; checkpoint {out / 'last.pt'}")
+    last = steps if stop_after is None else None
+    try:
+        with _Progress("train", steps) as bar:
+            outcome = train_trajectory(config, device=dev, resume=not fresh, stop_after=stop_after,
+                             progress=lambda s, n, t: bar.update(s, " ".join(f"{k} {v:.4g}" for k, v in t.items() if k in ("total", "epe"))))
+    except FileNotFoundError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except KeyboardInterrupt:
+        raise _fail("interrupted: resume with the same command (last checkpoint kept)", 130)
+    typer.echo(str(outcome.checkpoint))
+
+
+@train_app.command("export", epilog="Example:\n\n  blurtrace train export runs/traj/last.pt --name trajectory-quadratic --default")
+def train_export(
+    checkpoint: Path = typer.Argument(..., help="A training checkpoint (last.pt)."),
+    name: str = typer.Option(..., "--name", help="Model name in the manifest (file NAME.safetensors)."),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Weights folder (default: the package's)."),
+    data_note: str = typer.Option("", "--data-note", help="What the model was trained on (for the manifest)."),
+    metrics_json: Optional[Path] = typer.Option(None, "--metrics", help="JSON file of evaluation figures to record."),
+    default: bool = typer.Option(False, "--default", help="Make it the default model for its task."),
+) -> None:
+    """Turn a checkpoint into shipped weights: safetensors + manifest entry (sha256, command, data, metrics)."""
+    from .train.export import export_checkpoint
+
+    try:
+        path = export_checkpoint(checkpoint, name=name, dest=dest, data_note=data_note, metrics_path=metrics_json, default=default)
+    except (OSError, ValueError, KeyError) as e:
+        raise _fail(str(e), EXIT_SOME_FAILED)
+    typer.echo(str(path))
+
+
+@train_app.command("deblur")
+def train_deblur_cmd() -> None:
+    """Train the motion-aware deblurring network (not in this version yet)."""
+    raise _fail("`train deblur` is not available in this version yet; `blurtrace deblur --method deconv` needs no training", EXIT_USAGE)
+
+
+# --------------------------------------------------------------------------- eval
+
+
+@eval_app.command("trajectory", epilog="Example:\n\n  blurtrace eval trajectory data/eval-dynamic --json")
+def eval_trajectory_cmd(
+    data: Path = typer.Argument(..., help="Paired folder; `synth` output adds end-point errors."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False),
+    light: Optional[Light] = typer.Option(None, "--light", help="Blur model light space (default: the model's)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
+    device: Device = typer.Option(Device.auto, "--device"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
+) -> None:
+    """Reblur PSNR/SSIM against the blurry input (Table 2) and trajectory EPE up to time reversal."""
+    from .eval import evaluate_trajectory
+
+    try:
+        rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    except (FileNotFoundError, ValueError) as e:
+        raise _fail(str(e), EXIT_USAGE)
+    _print_table(rows, mean, as_json)
+
+
+def _print_table(rows: list[dict], mean: dict, as_json: bool) -> None:
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(r))
+        typer.echo(json.dumps({"mean": mean}))
+        return
+    keys = [k for k in mean if isinstance(mean[k], (int, float))]
+    typer.echo("\t".join(["name", *keys]))
+    for r in rows:
+        typer.echo("\t".join([str(r.get("name", "")), *(f"{r[k]:.4f}" if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys)]))
+    typer.echo("\t".join(["MEAN", *(f"{mean[k]:.4f}" for k in keys)]))
+
+
+# --------------------------------------------------------------------------- models
+
+
+@app.command()
+def models(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the installed weights and verify each file against its sha256."""
+    from .weights import WeightsError, list_entries, load_state, read_manifest, weights_dir
+
+    folder = weights_dir()
+    try:
+        defaults = read_manifest(folder).get("defaults", {})
+        entries = list_entries(folder)
+    except WeightsError as e:
+        raise _fail(str(e), EXIT_ENV)
+    bad = 0
+    for e in entries:
+        try:
+            _, info = load_state(e.file, expected_sha=e.sha256)
+            if info.get("task") not in (None, e.task):
+                raise WeightsError(f"{e.file}: holds {info.get('task')} weights, but the manifest lists it as {e.task}")
+            status = "ok"
+        except WeightsError as err:
+            status, bad = str(err), bad + 1
+        row = {"name": e.name, "task": e.task, "default": defaults.get(e.task) == e.name, "file": str(e.file), "status": status,
+               "metrics": e.info.get("metrics", {})}
+        typer.echo(json.dumps(row) if as_json else f"{e.name}\t{e.task}{' (default)' if row['default'] else ''}\t{status}\t{e.file}")
+    if not entries:
+        _err(f"no weights installed in {folder}")
+    if bad:
+        raise _fail(f"{bad} of {len(entries)} weights files failed verification", EXIT_ENV)
+
+
+# --------------------------------------------------------------------------- photos
+
+
+@photos_app.command("fetch")
+def photos_fetch(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
+    """Download the allowed photos (Debian packages, PyPI wheels) into CACHE/raw."""
+    from .data import photos
+
+    raise typer.Exit(photos.main(["fetch", "--cache", str(cache)]) or 0)
+
+
+@photos_app.command("tiles")
+def photos_tiles(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
+    """Cut textured training tiles from the fetched photos into CACHE/tiles/{train,test}."""
+    from .data import photos
+
+    raise typer.Exit(photos.main(["tiles", "--cache", str(cache)]) or 0)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

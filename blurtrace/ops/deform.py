@@ -1,0 +1,170 @@
+"""Motion-aware convolution (paper §5.1, Eq. 16).
+
+A 3×3 convolution whose taps are moved along the pixel's exposure trajectory::
+
+    y(p) = Σ_k w_k · x(p + g_k + α·Δp(t_k)) + b,        k = 0 … 8
+
+Tap ``k`` is row-major over the 3×3 grid, ``g_k = (k % 3 − 1, k // 3 − 1)`` as ``(dx, dy)``,
+and reads the trajectory at the symmetric time ``t_k = −1 + 2k/8``; the middle tap (k = 4)
+sits at ``t = 0`` where ``Δp = 0``. So the filter keeps its 3×3 layout but is stretched along
+the motion: the upper-left taps follow the start of the exposure, the lower-right ones its end.
+(The reference implementation scrambled this order; here tap k and time t_k go together.)
+
+It is a deformable convolution (Dai et al. 2017) whose offsets come from the trajectory instead
+of a learned branch. The implementation is pure PyTorch (9 bilinear samples + one matmul),
+differentiable in the input, the weights and the offsets. ``to_deform_conv2d_offsets`` converts
+to torchvision's ``deform_conv2d`` layout for anyone who wants its faster kernel.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import grid
+from .trajectory import trajectory, uniform_times
+
+TAPS = 9
+
+
+def tap_grid(*, device=None, dtype=None) -> torch.Tensor:
+    """Regular 3×3 positions ``g_k`` as ``(dx, dy)`` in tap order (row-major); ``(9, 2)``."""
+    k = torch.arange(TAPS, device=device)
+    return torch.stack((k % 3 - 1, k // 3 - 1), dim=1).to(dtype if dtype is not None else torch.float32)
+
+
+def tap_times(*, device=None, dtype=torch.float32) -> torch.Tensor:
+    """Exposure time of each tap, ``t_k = −1 + 2k/8``; ``(9,)``, ``t_4 = 0``."""
+    return uniform_times(TAPS, device=device, dtype=dtype)
+
+
+def trajectory_tap_offsets(
+    params: torch.Tensor, constraint: str, *, alpha: float, size: tuple[int, int] | None = None
+) -> torch.Tensor:
+    """Per-tap offsets ``α·Δp(t_k)`` for Eq. 16, at a feature map's resolution.
+
+    Args:
+        params: ``(B, C, H, W)`` raw trajectory parameters at the image resolution.
+        constraint: ``none``, ``linear``, ``bilinear`` or ``quadratic``.
+        alpha: modulation scale α (paper: 0.1).
+        size: ``(h, w)`` of the feature map the convolution acts on; ``None`` keeps ``(H, W)``.
+
+    Returns:
+        ``(B, 9, 2, h, w)`` pixel offsets of the feature map, channel 0 = Δx, 1 = Δy.
+    """
+    offsets = trajectory(params, constraint, tap_times(device=params.device, dtype=params.dtype)) * alpha
+    b, _, _, height, width = offsets.shape
+    if size is None or tuple(size) == (height, width):
+        return offsets
+    h, w = int(size[0]), int(size[1])
+    resized = F.interpolate(
+        offsets.reshape(b, TAPS * 2, height, width), size=(h, w), mode="bilinear", align_corners=False
+    ).view(b, TAPS, 2, h, w)
+    # offsets are in pixels of the map they act on: a shift of 4 image pixels is 2 pixels
+    # of a half-resolution feature map
+    scale = torch.tensor([w / width, h / height], device=offsets.device, dtype=offsets.dtype)
+    return resized * scale.view(1, 1, 2, 1, 1)
+
+
+def _check(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, tap_offsets: torch.Tensor) -> None:
+    if x.dim() != 4:
+        raise ValueError(f"x must be (B, C, h, w), got {tuple(x.shape)}")
+    b, cin, h, w = x.shape
+    if weight.dim() != 4 or weight.shape[1:] != (cin, 3, 3):
+        raise ValueError(f"weight must be (Cout, {cin}, 3, 3), got {tuple(weight.shape)}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"bias must be ({weight.shape[0]},), got {tuple(bias.shape)}")
+    if tap_offsets.shape != (b, TAPS, 2, h, w):
+        raise ValueError(f"tap_offsets must be ({b}, 9, 2, {h}, {w}), got {tuple(tap_offsets.shape)}")
+
+
+def motion_aware_conv2d(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, tap_offsets: torch.Tensor
+) -> torch.Tensor:
+    """Eq. 16: a 3×3 convolution whose tap k samples ``x(p + g_k + tap_offsets_k(p))``.
+
+    With zero offsets this is ``F.conv2d(x, weight, bias, padding=1)`` (zeros outside).
+
+    Args:
+        x: ``(B, Cin, h, w)`` input feature map.
+        weight: ``(Cout, Cin, 3, 3)``.
+        bias: ``(Cout,)`` or ``None``.
+        tap_offsets: ``(B, 9, 2, h, w)`` pixel offsets per tap (e.g. ``trajectory_tap_offsets``),
+            relative to the regular grid position of the tap.
+
+    Returns:
+        ``(B, Cout, h, w)``.
+    """
+    _check(x, weight, bias, tap_offsets)
+    b, cin, h, w = x.shape
+    cout = weight.shape[0]
+    # absolute displacement of every tap from the output pixel: regular grid + trajectory
+    disp = tap_offsets.to(x.dtype) + tap_grid(device=x.device, dtype=x.dtype).view(1, TAPS, 2, 1, 1)
+    # im2col by bilinear sampling (Eq. 4; zeros outside, like conv2d's zero padding):
+    # 9 samples of x, the only 9× memory this op needs
+    cols = grid.sample(
+        x.unsqueeze(1).expand(b, TAPS, cin, h, w).reshape(b * TAPS, cin, h, w), disp.reshape(b * TAPS, 2, h, w)
+    )
+    cols = cols.view(b, TAPS * cin, h * w)
+    # weight[o, c, r, s] is tap k = 3r + s; reorder to (o, k, c) to match cols' (k, c) rows
+    wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin)
+    y = torch.matmul(wmat, cols).view(b, cout, h, w)
+    if bias is not None:
+        y = y + bias.view(1, cout, 1, 1)
+    return y
+
+
+def to_deform_conv2d_offsets(tap_offsets: torch.Tensor) -> torch.Tensor:
+    """Convert per-tap offsets to ``torchvision.ops.deform_conv2d``'s layout.
+
+    torchvision wants, for each kernel position in row-major order, the pair ``(dy, dx)``
+    relative to the regular grid, with one offset group: channel ``2k`` is Δy of tap k,
+    ``2k + 1`` its Δx.
+
+    Args:
+        tap_offsets: ``(B, 9, 2, h, w)`` with channel 0 = Δx, 1 = Δy.
+
+    Returns:
+        ``(B, 18, h, w)``.
+    """
+    if tap_offsets.dim() != 5 or tap_offsets.shape[1:3] != (TAPS, 2):
+        raise ValueError(f"tap_offsets must be (B, 9, 2, h, w), got {tuple(tap_offsets.shape)}")
+    b, _, _, h, w = tap_offsets.shape
+    return tap_offsets.flip(2).reshape(b, TAPS * 2, h, w)
+
+
+class MotionAwareConv2d(nn.Module):
+    """Motion-aware 3×3 convolution (Eq. 16), a thin wrapper of ``motion_aware_conv2d``.
+
+    ``forward`` takes the per-tap offsets already scaled by α and sized to ``x``; build them
+    with ``tap_offsets(params, constraint, size)``, which uses this layer's ``alpha``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, alpha: float = 0.1, bias: bool = True) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.alpha = float(alpha)
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, 3, 3))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # the same initialisation as nn.Conv2d, so swapping a conv for this layer changes nothing else
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_channels * 9)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def tap_offsets(self, params: torch.Tensor, constraint: str, size: tuple[int, int] | None = None) -> torch.Tensor:
+        """``trajectory_tap_offsets`` with this layer's α; ``(B, 9, 2, h, w)``."""
+        return trajectory_tap_offsets(params, constraint, alpha=self.alpha, size=size)
+
+    def forward(self, x: torch.Tensor, tap_offsets: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, Cin, h, w)``, ``tap_offsets`` ``(B, 9, 2, h, w)`` → ``(B, Cout, h, w)``."""
+        return motion_aware_conv2d(x, self.weight, self.bias, tap_offsets)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, alpha={self.alpha}, bias={self.bias is not None}"

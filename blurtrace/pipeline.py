@@ -1,0 +1,185 @@
+"""What each command does to one photo, as library code: the CLI only wires these to files.
+
+Each ``…Job`` loads its models once and is then called per input (``jobs.Job``), returning a
+JSON-able dict of results.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .inference import TrajectoryPredictor, Trajectories, image_to_tensor
+from .io import Image, ImageReadError, load_offsets, read_image, save_offsets, to_float, write_image
+from .jobs import Job
+from .ops.blur import reblur
+from .ops.deconv import deconvolve
+from .ops.trajectory import uniform_times
+from .tiling import tiled_apply
+
+OVERLAY_TIMES = 9  # a quadratic drawn through 9 points (subdivided when drawn) looks smooth
+# The offset network pads to 16-pixel blocks: a thinner image is mostly padding (a 100000×1
+# strip would cost as much as a 1600×1000 photo) and holds no two-dimensional motion anyway.
+MIN_SIDE = 16
+
+
+def read_photo(path: Path) -> Image:
+    """:func:`read_image`, refusing images too small to estimate motion in (``ImageReadError``)."""
+    img = read_image(path)
+    if min(img.width, img.height) < MIN_SIDE:
+        raise ImageReadError(f"{path}: {img.width}×{img.height} pixels is too small to estimate motion in (both sides must be at least {MIN_SIDE})")
+    return img
+
+
+def _uint8(img: Image) -> np.ndarray:
+    return (to_float(img) * 255 + 0.5).astype(np.uint8)
+
+
+def _stats(traj: Trajectories) -> dict:
+    from .overlay import blur_magnitude
+
+    mag = blur_magnitude(traj.offsets(uniform_times(OVERLAY_TIMES))[0].numpy())
+    return {"blur_px_median": round(float(np.median(mag)), 3), "blur_px_p95": round(float(np.percentile(mag, 95)), 3), "constraint": traj.constraint}
+
+
+def _sibling(job: Job, suffix: str, primary_suffix: str) -> Path:
+    """Secondary output beside the primary one: auto-named outputs share the input's stem."""
+    auto = job.dest.name.startswith(job.src.stem + primary_suffix)
+    base = job.dest.parent / job.src.stem if auto else job.dest.with_suffix("")
+    return base.with_name(base.name + suffix)
+
+
+class TrajectoryJob:
+    """``blurtrace trajectory``: overlay, blur-magnitude map and/or the offsets file."""
+
+    def __init__(self, *, weights=None, device="auto", overlay=True, magnitude=False, save_offsets: Path | None = None, multiple=False,
+                 n_offsets: int | None = None, spacing=32, magnify=None, line_width=2.0) -> None:
+        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.overlay, self.magnitude, self.save_offsets, self.multiple = overlay, magnitude, save_offsets, multiple
+        self.n_offsets, self.spacing, self.magnify, self.line_width = n_offsets, spacing, magnify, line_width
+
+    def offsets_path(self, job: Job) -> Path:
+        if self.save_offsets is not None and not self.multiple and self.save_offsets.suffix:
+            return self.save_offsets
+        folder = self.save_offsets if self.save_offsets is not None else job.dest.parent
+        return folder / job.rel.parent / f"{job.src.stem}.offsets.npz" if self.save_offsets is not None else job.dest
+
+    def __call__(self, job: Job) -> dict:
+        from .overlay import draw_trajectories, magnitude_map
+
+        img = read_photo(job.src)
+        traj = self.predictor(to_float(img))
+        result = {"input": str(job.src), "width": img.width, "height": img.height, **_stats(traj)}
+        primary = ".trajectory" if self.overlay else ".blurmap" if self.magnitude else ".offsets"
+        view = traj.offsets(uniform_times(OVERLAY_TIMES))[0].numpy() if (self.overlay or self.magnitude) else None
+        written: list[Path] = []  # an input that fails (or is interrupted) half-way leaves none of its outputs
+        try:
+            if self.overlay:
+                write_image(job.dest, draw_trajectories(_uint8(img), view, spacing=self.spacing, magnify=self.magnify, line_width=self.line_width))
+                written.append(job.dest)
+                result["overlay"] = str(job.dest)
+            if self.magnitude:
+                path = job.dest if primary == ".blurmap" else _sibling(job, ".blurmap.png", primary)
+                write_image(path, magnitude_map(view))
+                written.append(path)
+                result["magnitude"] = str(path)
+            if self.save_offsets is not None or primary == ".offsets":
+                path = self.offsets_path(job)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_offsets(path, traj.to_file(self.n_offsets))
+                result["offsets"] = str(path)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        result["output"] = str(job.dest)
+        return result
+
+
+def deblur_image(image: np.ndarray, traj: Trajectories, *, iterations: int = 30, tile: int = 768, device: torch.device | None = None, progress=None) -> np.ndarray:
+    """Model-based deblurring along the estimated trajectories, tile by tile.
+
+    Args:
+        image: ``(H, W, 3)`` float in [0, 1].
+
+    Returns:
+        ``(H, W, 3)`` float32 in [0, 1].
+    """
+    x = image_to_tensor(image)
+    c = traj.params.shape[1]
+    both = torch.cat((x, traj.params), 1)  # tiles carry their own trajectory parameters
+    n = traj.n_offsets
+    times = uniform_times(n)
+    dev = device or torch.device("cpu")
+
+    def fn(t: torch.Tensor) -> torch.Tensor:
+        t = t.to(dev)
+        offsets = Trajectories(params=t[:, 3 : 3 + c], constraint=traj.constraint, n_offsets=n, light=traj.light).offsets(times.to(dev))
+        return deconvolve(t[:, :3], offsets, iterations=iterations)
+
+    out = tiled_apply(fn, both, out_channels=3, tile=tile, overlap=64, progress=progress)
+    return out[0].permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+class DeblurJob:
+    """``blurtrace deblur``: estimate trajectories, then invert the blur along them."""
+
+    def __init__(self, *, weights=None, device="auto", method="deconv", iterations=30) -> None:
+        if method != "deconv":
+            raise ValueError(f"method {method!r} is not available in this version (use deconv)")
+        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.iterations = iterations
+
+    def __call__(self, job: Job) -> dict:
+        img = read_photo(job.src)
+        traj = self.predictor(to_float(img))
+        sharp = deblur_image(to_float(img), traj, iterations=self.iterations, device=self.predictor.device)
+        write_image(job.dest, sharp, bit_depth=img.bit_depth, alpha=img.alpha, icc_profile=img.icc_profile, exif=img.exif)
+        return {"input": str(job.src), "output": str(job.dest), "method": "deconv", **_stats(traj)}
+
+
+def reblur_file(sharp: Path, output: Path, *, offsets: Path | None = None, like: Path | None = None, light: str | None = None, weights=None, device="auto") -> None:
+    """``blurtrace reblur``: apply saved offsets, or the blur estimated from another photo."""
+    img = read_image(sharp)
+    x = image_to_tensor(to_float(img))
+    if offsets is not None:
+        of = load_offsets(offsets)
+        off = torch.from_numpy(of.offsets).unsqueeze(0)
+        space = light or of.light
+    else:
+        other = read_photo(like)
+        if (other.height, other.width) != (img.height, img.width):
+            raise ValueError(f"{like}: is {other.width}×{other.height}, the sharp image {img.width}×{img.height}; sizes must match")
+        traj = TrajectoryPredictor(weights=weights, device=device)(to_float(other))
+        off = traj.offsets()
+        space = light or traj.light
+    if off.shape[-2:] != x.shape[-2:]:
+        raise ValueError(f"{offsets}: offsets are {off.shape[-1]}×{off.shape[-2]}, the image {x.shape[-1]}×{x.shape[-2]}")
+    with torch.no_grad():
+        out = reblur(x, off, light=space)
+    write_image(output, out[0].permute(1, 2, 0).clamp(0, 1).numpy(), bit_depth=img.bit_depth, icc_profile=img.icc_profile, exif=img.exif)
+
+
+class VideoJob:
+    """``blurtrace video``: deblur once, then warp along the trajectory to K times (Eq. 17)."""
+
+    def __init__(self, *, weights=None, device="auto", iterations=30) -> None:
+        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.iterations = iterations
+
+    def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:
+        from .video import probe_video, trajectory_frames, write_video
+
+        img = read_photo(src)
+        image = to_float(img)
+        traj = self.predictor(image)
+        sharp = deblur_image(image, traj, iterations=self.iterations, device=self.predictor.device)
+        gen = trajectory_frames(image_to_tensor(sharp), traj.params, traj.constraint, frames, reverse=reverse)
+        count = write_video(dest, gen, fps=fps, count=frames, boomerang=boomerang, side_by_side=_uint8(img) if side_by_side else None, progress=progress)
+        info = {"input": str(src), "output": str(dest), "frames_written": count, **_stats(traj)}
+        try:
+            info.update({k: v for k, v in probe_video(dest).items() if k in ("frames", "codec", "pix_fmt", "width", "height", "fps")})
+        except (OSError, ValueError):
+            pass
+        return info
