@@ -277,7 +277,10 @@ def video(
 ) -> None:
     """Turn one blurry photo into a slow-motion video along its exposure (Eq. 17)."""
     from .io import ImageReadError, ImageWriteError
+    from .video import EncoderError
 
+    if not input.exists():  # as for the batch commands: a usage error
+        raise _fail(f"{input}: no such file or directory", EXIT_USAGE)
     if output.exists() and if_exists is not IfExists.overwrite and not (output.is_dir() and not any(output.iterdir())):
         if if_exists is IfExists.skip:
             _err(f"{output}: exists, skipped")
@@ -295,12 +298,12 @@ def video(
     try:
         with _Progress("video", frames * 2 - 2 if boomerang and frames > 1 else frames) as bar:
             info = job(input, output, frames=frames, fps=fps, boomerang=boomerang, reverse=reverse, side_by_side=side_by_side, progress=bar.update)
+    except EncoderError as e:
+        raise _fail(str(e), EXIT_ENV)
     except (ImageReadError, ImageWriteError, OSError) as e:
         raise _fail(str(e), EXIT_SOME_FAILED)
     except ValueError as e:
         raise _fail(str(e), EXIT_USAGE)
-    except FileNotFoundError as e:
-        raise _fail(str(e), EXIT_ENV)
     _print_result(info, as_json)
 
 
@@ -445,7 +448,6 @@ def train_trajectory_cmd(
     with open(out / "command.txt", "a") as f:
         f.write(shlex.join(["blurtrace", *sys.argv[1:]]) + "\n")
     _err(f"training on {dev}; checkpoint {out / 'last.pt'}")
-    last = steps if stop_after is None else None
     try:
         with _Progress("train", steps) as bar:
             outcome = train_trajectory(config, device=dev, resume=not fresh, stop_after=stop_after,
@@ -501,6 +503,28 @@ def eval_trajectory_cmd(
 
     try:
         rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    except (FileNotFoundError, ValueError) as e:
+        raise _fail(str(e), EXIT_USAGE)
+    _print_table(rows, mean, as_json)
+
+
+@eval_app.command("deblur", epilog="Example:\n\n  blurtrace eval deblur data/eval/dynamic-640x360 --limit 10 --json")
+def eval_deblur_cmd(
+    data: Path = typer.Argument(..., help="Paired folder (blur/ + sharp/)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False),
+    iterations: int = typer.Option(30, "--iterations", min=1),
+    true_trajectory: bool = typer.Option(False, "--true-trajectory", help="Deblur with the true offsets of a synth dataset (the ceiling)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
+    device: Device = typer.Option(Device.auto, "--device"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
+) -> None:
+    """PSNR/SSIM of the deblurred photo against the sharp one, with the blurry input's, and seconds per image."""
+    from .eval import evaluate_deblur
+
+    try:
+        rows, mean = evaluate_deblur(data, weights=weights, iterations=iterations, limit=limit, device=device.value, true_trajectory=true_trajectory)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:

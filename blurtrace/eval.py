@@ -47,3 +47,42 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
     mean["count"] = len(rows)
     return rows, mean
+
+
+def evaluate_deblur(data: Path, *, weights=None, iterations: int = 30, limit: int | None = None, device: str = "auto", true_trajectory: bool = False, border: int = 16) -> tuple[list[dict], dict]:
+    """PSNR/SSIM of ``deblur --method deconv`` against the sharp frame, and seconds per image.
+
+    ``true_trajectory`` deblurs with the dataset's true offsets instead of estimated ones (synth
+    data only): the ceiling that a perfect trajectory estimate would reach.
+    """
+    import time
+
+    from .inference import Trajectories
+    from .metrics import psnr, ssim
+    from .ops.deconv import deconvolve
+    from .pipeline import deblur_image
+    from .scoring import border_mask
+
+    pairs = find_pairs(Path(data))[:limit]
+    pred = None if true_trajectory else TrajectoryPredictor(weights=weights, device=device)
+    rows = []
+    for pair in pairs:
+        b, s = _load_pair(pair)
+        t0 = time.perf_counter()
+        if true_trajectory:
+            if pair.gt is None:
+                raise ValueError(f"{pair.blur}: no true trajectory (gt/) for --true-trajectory")
+            of = load_offsets(pair.gt)
+            with torch.no_grad():
+                out = deconvolve(image_to_tensor(b), torch.from_numpy(of.offsets).unsqueeze(0), iterations=iterations)[0].permute(1, 2, 0).numpy()
+        else:
+            out = deblur_image(b, pred(b), iterations=iterations, device=pred.device)
+        secs = time.perf_counter() - t0
+        x, y, ref = image_to_tensor(out), image_to_tensor(b), image_to_tensor(s)
+        mask = border_mask(*ref.shape[-2:], border)
+        rows.append({"name": str(pair.blur.relative_to(data)), "psnr": float(psnr(x, ref, mask=mask)), "ssim": float(ssim(x, ref)),
+                     "blurry_psnr": float(psnr(y, ref, mask=mask)), "blurry_ssim": float(ssim(y, ref)), "seconds": secs})
+    keys = [k for k in rows[0] if k != "name"] if rows else []
+    mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
+    mean["count"] = len(rows)
+    return rows, mean

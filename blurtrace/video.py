@@ -156,7 +156,20 @@ def _even_pad(img: np.ndarray) -> np.ndarray:
     return np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
+class EncoderError(RuntimeError):
+    """The video encoder (the ffmpeg bundled with imageio-ffmpeg) is missing or failed."""
+
+
 def _write_mp4(path: Path, first: np.ndarray, rest: Iterator[np.ndarray], fps, tick) -> int:
+    try:
+        return _write_mp4_frames(path, first, rest, fps, tick)
+    except (RuntimeError, BrokenPipeError) as e:
+        if isinstance(e, EncoderError):
+            raise
+        raise EncoderError(f"{path}: ffmpeg failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
+
+
+def _write_mp4_frames(path: Path, first: np.ndarray, rest: Iterator[np.ndarray], fps, tick) -> int:
     h, w = first.shape[:2]
     size = (w + w % 2, h + h % 2)
     written = 0
@@ -190,7 +203,7 @@ def _write_mp4(path: Path, first: np.ndarray, rest: Iterator[np.ndarray], fps, t
             # let ffmpeg finish (or stop) before atomic_output keeps or deletes the file
             writer.close()
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise RuntimeError(f"ffmpeg did not write {path}")
+            raise EncoderError(f"ffmpeg did not write {path}")
     return written
 
 

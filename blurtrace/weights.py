@@ -61,16 +61,24 @@ def read_manifest(folder: Path | None = None) -> dict:
 
 def list_entries(folder: Path | None = None) -> list[WeightsEntry]:
     folder = weights_dir() if folder is None else Path(folder)
+    manifest = read_manifest(folder)
+    models = manifest.get("models", {}) if isinstance(manifest, dict) else None
+    if not isinstance(models, dict):
+        raise WeightsError(f"{folder / MANIFEST}: not a blurtrace weights manifest (no 'models' table)")
     out = []
-    for name, m in read_manifest(folder).get("models", {}).items():
-        out.append(WeightsEntry(name=name, file=folder / m["file"], sha256=m["sha256"], task=m["task"], architecture=m["architecture"], info=m))
+    for name, m in models.items():
+        try:
+            out.append(WeightsEntry(name=name, file=folder / m["file"], sha256=m["sha256"], task=m["task"], architecture=m["architecture"], info=m))
+        except (KeyError, TypeError) as e:
+            raise WeightsError(f"{folder / MANIFEST}: entry {name!r} lacks {e} (file, sha256, task and architecture are required)") from e
     return out
 
 
 def default_entry(task: str, folder: Path | None = None) -> WeightsEntry:
+    entries = list_entries(folder)  # validates the manifest first
     manifest = read_manifest(folder)
-    name = manifest.get("defaults", {}).get(task)
-    for e in list_entries(folder):
+    name = (manifest.get("defaults") or {}).get(task)
+    for e in entries:
         if e.name == name:
             return e
     raise WeightsError(f"no default {task} weights in {(weights_dir() if folder is None else folder) / MANIFEST}; train some with `blurtrace train {task}` or pass --weights")

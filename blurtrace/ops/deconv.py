@@ -35,13 +35,15 @@ import torch.nn.functional as F
 
 from .blur import reblur
 from .color import linear_to_srgb, srgb_to_linear
+from .trajectory import trajectory, uniform_times
 
 Method = Literal["rl", "gd"]
 METHODS: tuple[str, ...] = ("rl", "gd")
 
 # Defaults chosen by measurement (see ``deconvolve``'s docstring).
-DEFAULT_ITERATIONS = 30
-DEFAULT_TV_WEIGHT = {"rl": 0.002, "gd": 0.002}
+DEFAULT_ITERATIONS = 20
+DEFAULT_TV_WEIGHT = {"rl": 0.005, "gd": 0.005}
+DEFAULT_TV_EPS = {"rl": 1e-3, "gd": 1e-2}
 _EPS = 1e-6
 
 
@@ -90,6 +92,45 @@ def blur_operator(offsets: torch.Tensor) -> Callable[[torch.Tensor], torch.Tenso
     return lambda image: reblur(image, offsets, light="gamma")
 
 
+def path_length(offsets: torch.Tensor) -> torch.Tensor:
+    """Length in pixels of each pixel's polyline trajectory; ``(B, N, 2, H, W)`` → ``(B, H, W)``."""
+    if offsets.shape[1] < 2:
+        return offsets.new_zeros(offsets.shape[0], *offsets.shape[-2:])
+    return torch.linalg.vector_norm(offsets.diff(dim=1), dim=2).sum(1)
+
+
+def auto_samples(offsets: torch.Tensor) -> int:
+    """How many trajectory samples the deconvolution needs: about one per pixel of path.
+
+    Samples closer than a pixel add almost nothing to a bilinear blur model but cost a warp
+    each, so dense trajectories are thinned to ``ceil(longest path) + 1`` (never more than N).
+    """
+    n = offsets.shape[1]
+    if n <= 2:
+        return n
+    longest = float(path_length(offsets).amax())
+    return int(min(n, max(2, math.ceil(longest) + 1)))
+
+
+def resample_time(offsets: torch.Tensor, samples: int) -> torch.Tensor:
+    """Re-read a trajectory, given at N equally spaced times, at ``samples`` equally spaced times.
+
+    Linear interpolation between the given samples (the ``none`` constraint of Eq. 12–14).
+
+    Args:
+        offsets: ``(B, N, 2, H, W)``.
+        samples: new number of times (≥ 1).
+
+    Returns:
+        ``(B, samples, 2, H, W)``.
+    """
+    b, n, _, h, w = offsets.shape
+    if samples == n:
+        return offsets
+    times = uniform_times(samples, device=offsets.device, dtype=offsets.dtype)
+    return trajectory(offsets.reshape(b, n * 2, h, w), "none", times)
+
+
 def _pad_width(offsets: torch.Tensor) -> int:
     # +1: bilinear sampling also reads the next pixel over
     return int(math.ceil(float(offsets.abs().amax()))) + 1 if offsets.numel() else 0
@@ -102,7 +143,8 @@ def deconvolve(
     iterations: int = DEFAULT_ITERATIONS,
     method: str = "rl",
     tv_weight: float | None = None,
-    tv_eps: float = 1e-3,
+    tv_eps: float | None = None,
+    samples: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """Estimate the sharp middle frame ``L`` with ``reblur(L, offsets) ≈ blurry`` (in linear light).
@@ -113,7 +155,9 @@ def deconvolve(
         iterations: solver iterations (each costs one ``A`` and one ``Aᵀ``, i.e. 2N warps).
         method: ``rl`` (Richardson–Lucy + TV) or ``gd`` (accelerated gradient on ℓ2 + TV).
         tv_weight: λ of the TV term (in linear-light units); ``None`` picks the measured default.
-        tv_eps: ε smoothing |∇L| in the TV term.
+        tv_eps: ε smoothing |∇L| in the TV term; ``None`` picks the method's default.
+        samples: how many trajectory times the blur operator evaluates (each costs two warps per
+            iteration); ``None`` = ``auto_samples`` (≈ one per pixel of the longest path, ≤ N).
         progress: called as ``progress(done, iterations)`` after every iteration.
 
     Returns:
@@ -124,11 +168,17 @@ def deconvolve(
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
     lam = DEFAULT_TV_WEIGHT[method] if tv_weight is None else float(tv_weight)
+    eps = DEFAULT_TV_EPS[method] if tv_eps is None else float(tv_eps)
     b, c, h, w = blurry.shape
-    n = offsets.shape[1]
-    offsets = offsets.to(blurry.dtype)
 
     with torch.no_grad():
+        offsets = offsets.to(blurry.dtype)
+        if samples is None:
+            samples = auto_samples(offsets)
+        if samples < 1:
+            raise ValueError(f"samples must be >= 1, got {samples}")
+        offsets = resample_time(offsets, samples)
+        n = offsets.shape[1]
         obs = srgb_to_linear(blurry.clamp(0, 1))
         pad = _pad_width(offsets)
         if pad:
@@ -139,7 +189,7 @@ def deconvolve(
             offsets = offsets.view(b, n, 2, h + 2 * pad, w + 2 * pad)
         forward = blur_operator(offsets)
         solver = _richardson_lucy if method == "rl" else _accelerated_gradient
-        est = solver(forward, obs, iterations, lam, tv_eps, progress)
+        est = solver(forward, obs, iterations, lam, eps, progress)
         if pad:
             est = est[..., pad : pad + h, pad : pad + w]
         return linear_to_srgb(est.clamp(0, 1)).clamp(0, 1)
