@@ -405,6 +405,7 @@ def train_trajectory_cmd(
     width: int = typer.Option(16, "--width", min=1, help="Channels of the first level (Table 1: 16)."),
     blocks: int = typer.Option(3, "--blocks", min=0, help="Residual blocks per level (Table 1: 3)."),
     head: Head = typer.Option(Head.bilinear, "--head", help="transposed: Table 1 verbatim; bilinear: cheaper full-resolution output."),
+    input_scale: int = typer.Option(1, "--input-scale", min=1, max=4, help="Read the photo at 1/k resolution (1, 2 or 4): k² less compute."),
     light: Light = typer.Option(Light.linear, "--light", help="Space the blur model averages in (synth data: linear; GoPro: gamma)."),
     ssim_weight: float = typer.Option(0.1, "--ssim-weight", min=0.0),
     reg_weight: float = typer.Option(2e-5, "--reg-weight", min=0.0),
@@ -434,7 +435,7 @@ def train_trajectory_cmd(
     try:
         config = TrajectoryTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
-            model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value),
+            model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
             steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
             seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,

@@ -9,10 +9,10 @@ CONFIGS = [
     OffsetNetConfig(constraint=c, n_offsets=5, width=4, blocks=1, head=h)
     for c in ("none", "linear", "bilinear", "quadratic")
     for h in ("transposed", "bilinear")
-]
+] + [OffsetNetConfig(constraint="quadratic", n_offsets=5, width=4, blocks=1, head="bilinear", input_scale=2)]
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.constraint}-{c.head}")
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.constraint}-{c.head}-x{c.input_scale}")
 def test_offset_net_forward_backward(config):
     torch.manual_seed(0)
     net = OffsetNet(config)
@@ -43,3 +43,15 @@ def test_bad_config():
         OffsetNetConfig(constraint="spline")
     with pytest.raises(ValueError, match="head"):
         OffsetNetConfig(head="pixelshuffle")
+
+
+def test_half_resolution_input_scales_offsets():
+    """A net reading the photo at 1/2 resolution reports offsets in input pixels: a constant
+    output c of the inner network becomes 2c at full resolution."""
+    net = OffsetNet(OffsetNetConfig(width=4, blocks=1, head="bilinear", input_scale=2))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        net.out.bias.copy_(torch.tensor([1.0, -2.0, 0.5, 3.0]))
+        y = net(torch.rand(1, 3, 20, 30))
+    assert torch.allclose(y[0, :, 5, 5], torch.tensor([2.0, -4.0, 1.0, 6.0]))

@@ -187,9 +187,14 @@ def deconvolve(
             obs = F.pad(obs, (pad, pad, pad, pad), mode="replicate")
             offsets = F.pad(offsets.reshape(b, n * 2, h, w), (pad, pad, pad, pad), mode="replicate")
             offsets = offsets.view(b, n, 2, h + 2 * pad, w + 2 * pad)
+        # only the original pixels were observed: the padding is unknown scene that the
+        # trajectories of border pixels reach into, estimated but never compared with data
+        # (Bertero & Boccacci 2005's fix of RL's boundary artefacts)
+        mask = torch.zeros_like(obs[:, :1])
+        mask[..., pad : pad + h, pad : pad + w] = 1
         forward = blur_operator(offsets)
         solver = _richardson_lucy if method == "rl" else _accelerated_gradient
-        est = solver(forward, obs, iterations, lam, eps, progress)
+        est = solver(forward, obs, mask, iterations, lam, eps, progress)
         if pad:
             est = est[..., pad : pad + h, pad : pad + w]
         return linear_to_srgb(est.clamp(0, 1)).clamp(0, 1)
@@ -202,12 +207,16 @@ def _adjoint(forward: Callable[[torch.Tensor], torch.Tensor], like: torch.Tensor
     return value, lambda y: vjp(y)[0]
 
 
-def _richardson_lucy(forward, obs, iterations, lam, eps, progress, accelerate=True):
+def _richardson_lucy(forward, obs, mask, iterations, lam, eps, progress, accelerate=True):
     est = obs.clone()
-    # Aᵀ1: how much of the observation each sharp pixel feeds. Normalising by it (instead of
-    # assuming 1) keeps pixels that few trajectories reach from blowing up
+    # Aᵀ(mask): how much observed data each sharp pixel feeds. Normalising by it (instead of
+    # assuming 1) keeps pixels that few trajectories reach from blowing up; pixels no observed
+    # trajectory reaches keep their initial value
     _, adjoint = _adjoint(forward, est)
-    weight = adjoint(torch.ones_like(obs)).clamp(min=_EPS)
+    weight = adjoint(mask.expand_as(obs))
+    reached = weight > 1e-3
+    weight = weight.clamp(min=1e-3)
+    obs = obs * mask
     prev = est
     g_prev = g_prev2 = None
     for i in range(iterations):
@@ -219,14 +228,13 @@ def _richardson_lucy(forward, obs, iterations, lam, eps, progress, accelerate=Tr
             a = min(max(a, 0.0), 0.95)
             y = (est + a * (est - prev)).clamp(0, 1)
         blurred, adjoint = _adjoint(forward, y)
-        ratio = obs / blurred.clamp(min=_EPS)
-        update = adjoint(ratio)
+        update = adjoint(obs / blurred.clamp(min=_EPS))  # obs is 0 off the mask: no data there
         denom = weight
         if lam > 0:
             # Dey et al. 2006: the TV term enters the RL fixed point as 1 − λ·div(∇L/|∇L|);
             # clamp so a strong local curvature can neither flip its sign nor explode the step
             denom = (weight - lam * _tv_direction(y, eps)).clamp(min=0.5 * weight)
-        new = (y * update / denom).clamp(0, 1.0)
+        new = torch.where(reached, y * update / denom, y).clamp(0, 1)
         g_prev2, g_prev = g_prev, new - y
         prev, est = est, new
         if progress is not None:
@@ -234,12 +242,12 @@ def _richardson_lucy(forward, obs, iterations, lam, eps, progress, accelerate=Tr
     return est
 
 
-def _accelerated_gradient(forward, obs, iterations, lam, eps, progress):
+def _accelerated_gradient(forward, obs, mask, iterations, lam, eps, progress):
     est = obs.clone()
     _, adjoint = _adjoint(forward, est)
-    # Lipschitz bound of the gradient: ‖A‖² ≤ max(A1)·max(Aᵀ1) ≤ max(Aᵀ1) (rows average to ≤ 1),
-    # plus 8λ/ε for the smooth TV term
-    lipschitz = float(adjoint(torch.ones_like(obs)).amax()) + 8 * lam / eps
+    # Lipschitz bound of the gradient of ½‖M(A L − B)‖²: ‖MA‖² ≤ max(A1)·max(AᵀM) ≤ max(AᵀM)
+    # (rows of A average to ≤ 1), plus 8λ/ε for the smooth TV term
+    lipschitz = float(adjoint(mask.expand_as(obs)).amax()) + 8 * lam / eps
     step = 1.0 / lipschitz
     prev = est
     t = 1.0
@@ -247,7 +255,7 @@ def _accelerated_gradient(forward, obs, iterations, lam, eps, progress):
         t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
         y = est + ((t - 1) / t_next) * (est - prev)  # Nesterov extrapolation (FISTA)
         blurred, adjoint = _adjoint(forward, y)
-        grad = adjoint(blurred - obs)
+        grad = adjoint((blurred - obs) * mask)
         if lam > 0:
             grad = grad - lam * _tv_direction(y, eps)
         prev, est = est, (y - step * grad).clamp(0, 1)  # project onto the valid range
