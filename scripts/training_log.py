@@ -15,7 +15,14 @@ import numpy as np
 
 
 def records(run: Path) -> list[dict]:
-    return [r for r in (json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()) if "val" in r]
+    """Validation records by step; a resumed run re-logs steps after its checkpoint: keep the last."""
+    by_step = {}
+    for line in (run / "log.jsonl").read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            if "val" in r:
+                by_step[r["step"]] = r
+    return [by_step[k] for k in sorted(by_step)]
 
 
 def table(rows: list[dict]) -> str:

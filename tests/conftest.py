@@ -3,6 +3,18 @@ import pytest
 from PIL import Image
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Tests run many tiny tensor ops: one thread is faster, and immune to a busy machine
+    (two OpenMP threads on a loaded 2-core box spin-wait for each other)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 def textured_photo(h: int, w: int, seed: int = 0) -> np.ndarray:
     """A deterministic 'photo' with edges and texture at several scales, uint8 RGB."""
     rng = np.random.default_rng(seed)

@@ -8,22 +8,29 @@ Given a blurry photo ``B`` and its offsets, ``deconvolve`` inverts ``A`` iterati
 **linear light** (photons add up there): ``B`` is decoded from sRGB, ``A`` is applied to linear
 values (``reblur(..., light="gamma")`` on already-linear data, i.e. no further transfer curve) and
 the estimate is re-encoded at the end. The adjoint ``Aᵀ`` is never written by hand: it is the
-vector–Jacobian product of ``A`` from autograd (``torch.func.vjp``), so it always matches the
+vector–Jacobian product of ``A`` from autograd (``torch.autograd.grad``), so it always matches the
 forward model, whatever ``reblur``/``grid`` do.
 
 Two solvers:
 
-- ``rl``: Richardson–Lucy with total-variation regularisation (Dey et al. 2006)::
+- ``rl`` (default): Richardson–Lucy with total-variation regularisation (Dey et al. 2006)::
 
-      L ← L · Aᵀ(B / A L) / (Aᵀ1 − λ·div(∇L / |∇L|))
+      L ← L · Aᵀ(M·B / A L) / (AᵀM − λ·div(∇L / |∇L|))
 
-  multiplicative, so positivity is kept. Dividing by ``Aᵀ1`` (not 1) keeps pixels that few
-  trajectories reach (near borders) from blowing up.
+  multiplicative, so positivity is kept; accelerated by Biggs & Andrews' (1997) extrapolation.
+  Dividing by ``AᵀM`` (not 1) keeps pixels that few observed trajectories reach from blowing up.
 - ``gd``: accelerated projected gradient (Nesterov/FISTA) on
-  ``½‖A L − B‖² + λ·TV_ε(L)``, ``TV_ε = Σ sqrt(|∇L|² + ε²)``, projected onto [0, 1].
+  ``½‖M(A L − B)‖² + λ·TV_ε(L)``, ``TV_ε = Σ sqrt(|∇L|² + ε²)``, projected onto [0, 1].
 
-Borders: the image is padded by replicate by the largest offset before solving and cropped
-after, so the zeros-outside of ``A`` fall on the padding instead of darkening the border.
+Borders: a photo's border pixels saw scene outside the frame. The image is padded by replicate
+by the largest offset (so ``A``'s zeros-outside fall on the padding instead of darkening the
+border), the padding is estimated like the rest, but only the original pixels are compared with
+data (the mask ``M``; Bertero & Boccacci 2005). Without the mask, the replicated padding is a
+wrong observation whose error rings back into the image as RL iterates (measured: PSNR fell with
+iterations even on noise-free data); with it, PSNR rises monotonically.
+
+Trajectory samples: the operator evaluates the trajectory at about one time per pixel of the
+longest path (``auto_samples``), never more than given; each sample costs two warps per iteration.
 """
 from __future__ import annotations
 
@@ -41,8 +48,8 @@ Method = Literal["rl", "gd"]
 METHODS: tuple[str, ...] = ("rl", "gd")
 
 # Defaults chosen by measurement (see ``deconvolve``'s docstring).
-DEFAULT_ITERATIONS = 20
-DEFAULT_TV_WEIGHT = {"rl": 0.005, "gd": 0.005}
+DEFAULT_ITERATIONS = 30
+DEFAULT_TV_WEIGHT = {"rl": 0.002, "gd": 0.001}
 DEFAULT_TV_EPS = {"rl": 1e-3, "gd": 1e-2}
 _EPS = 1e-6
 
@@ -58,7 +65,13 @@ def _check_shapes(blurry: torch.Tensor, offsets: torch.Tensor) -> None:
     if blurry.dim() != 4:
         raise ValueError(f"blurry must be (B, C, H, W), got {tuple(blurry.shape)}")
     b, _, h, w = blurry.shape
-    if offsets.dim() != 5 or offsets.shape[0] != b or offsets.shape[2] != 2 or offsets.shape[-2:] != (h, w):
+    if (
+        offsets.dim() != 5
+        or offsets.shape[0] != b
+        or offsets.shape[1] < 1
+        or offsets.shape[2] != 2
+        or offsets.shape[-2:] != (h, w)
+    ):
         raise ValueError(f"offsets must be ({b}, N, 2, {h}, {w}), got {tuple(offsets.shape)}")
 
 
@@ -96,7 +109,9 @@ def path_length(offsets: torch.Tensor) -> torch.Tensor:
     """Length in pixels of each pixel's polyline trajectory; ``(B, N, 2, H, W)`` → ``(B, H, W)``."""
     if offsets.shape[1] < 2:
         return offsets.new_zeros(offsets.shape[0], *offsets.shape[-2:])
-    return torch.linalg.vector_norm(offsets.diff(dim=1), dim=2).sum(1)
+    step = offsets.diff(dim=1)
+    # explicit sqrt: linalg.vector_norm over the strided 2-vector axis is ~10× slower on CPU
+    return torch.sqrt(step[:, :, 0] ** 2 + step[:, :, 1] ** 2).sum(1)
 
 
 def auto_samples(offsets: torch.Tensor) -> int:
@@ -162,6 +177,12 @@ def deconvolve(
 
     Returns:
         ``(B, C, H, W)`` sharp estimate, sRGB in [0, 1], same dtype and device as ``blurry``.
+
+    Defaults were measured on 9 crops of 128² (skimage astronaut, camera, coffee) blurred in
+    linear light by linear motions of 9, 13 and 15 px, σ = 0.01 noise, 8-bit: blurry 19.3 dB →
+    ``rl`` 30 it. 24.7 dB (gd 24.3 dB); PSNR still rises with more iterations (rl 100 it.
+    25.8 dB), λ matters little (0.001–0.005 within 0.1 dB). 30 iterations keep a 640×360 image
+    with N = 15 at a few seconds on 2 CPU cores; raise ``iterations`` for quality.
     """
     check_method(method)
     _check_shapes(blurry, offsets)
@@ -200,11 +221,20 @@ def deconvolve(
         return linear_to_srgb(est.clamp(0, 1)).clamp(0, 1)
 
 
-def _adjoint(forward: Callable[[torch.Tensor], torch.Tensor], like: torch.Tensor):
-    """``(A x, Aᵀ)`` at ``x = like`` via autograd; ``A`` is linear, so ``Aᵀ`` holds for any x."""
+def _adjoint(forward: Callable[[torch.Tensor], torch.Tensor], at: torch.Tensor):
+    """``(A x, v ↦ Aᵀ v)`` at ``x = at``, the adjoint from autograd (never written by hand).
+
+    ``A`` is linear, so its vector–Jacobian product at any point is ``Aᵀ``. The returned
+    adjoint may be called once (the graph is freed after it).
+    """
     with torch.enable_grad():
-        value, vjp = torch.func.vjp(forward, like)
-    return value, lambda y: vjp(y)[0]
+        x = at.detach().requires_grad_(True)
+        value = forward(x)
+    return value.detach(), lambda v: torch.autograd.grad(value, x, v)[0]
+
+
+def _per_image_sum(x: torch.Tensor) -> torch.Tensor:
+    return x.flatten(1).sum(1).view(-1, 1, 1, 1)
 
 
 def _richardson_lucy(forward, obs, mask, iterations, lam, eps, progress, accelerate=True):
@@ -224,8 +254,9 @@ def _richardson_lucy(forward, obs, mask, iterations, lam, eps, progress, acceler
         if accelerate and g_prev2 is not None:
             # Biggs & Andrews 1997: extrapolate along the last step, by how well the last two
             # RL corrections agree; positivity survives through the clamp
-            a = float((g_prev * g_prev2).sum() / (g_prev2 * g_prev2).sum().clamp(min=1e-20))
-            a = min(max(a, 0.0), 0.95)
+            # (per image, so that images of a batch do not influence each other)
+            a = _per_image_sum(g_prev * g_prev2) / _per_image_sum(g_prev2 * g_prev2).clamp(min=1e-20)
+            a = a.clamp(0.0, 0.95)
             y = (est + a * (est - prev)).clamp(0, 1)
         blurred, adjoint = _adjoint(forward, y)
         update = adjoint(obs / blurred.clamp(min=_EPS))  # obs is 0 off the mask: no data there
@@ -247,8 +278,8 @@ def _accelerated_gradient(forward, obs, mask, iterations, lam, eps, progress):
     _, adjoint = _adjoint(forward, est)
     # Lipschitz bound of the gradient of ½‖M(A L − B)‖²: ‖MA‖² ≤ max(A1)·max(AᵀM) ≤ max(AᵀM)
     # (rows of A average to ≤ 1), plus 8λ/ε for the smooth TV term
-    lipschitz = float(adjoint(mask.expand_as(obs)).amax()) + 8 * lam / eps
-    step = 1.0 / lipschitz
+    lipschitz = adjoint(mask.expand_as(obs)).flatten(1).amax(1).view(-1, 1, 1, 1) + 8 * lam / eps
+    step = 1.0 / lipschitz  # per image
     prev = est
     t = 1.0
     for i in range(iterations):

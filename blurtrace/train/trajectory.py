@@ -103,8 +103,8 @@ def checkpoint_path(out: Path) -> Path:
     return Path(out) / "last.pt"
 
 
-def save_checkpoint(out: Path, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: TrajectoryTrainConfig, state: RunState) -> None:
-    path = checkpoint_path(out)
+def save_checkpoint(out: Path, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: TrajectoryTrainConfig, state: RunState, name: str = "last.pt") -> None:
+    path = Path(out) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": model.state_dict(),
@@ -221,8 +221,13 @@ def train_trajectory(
         if dist_info.is_main and val is not None and (state.step % config.val_every == 0 or state.step == config.steps):
             scores = validate(model, val, light=config.light, limit=config.val_limit, device=device)
             rec = {"step": state.step, "cpu_hours": state.cpu_seconds / 3600, "val": scores}
+            key = scores.get("epe", -scores["reblur_psnr"])
+            best = [h["val"].get("epe", -h["val"]["reblur_psnr"]) for h in state.history]
             state.history.append(rec)
             _log(out, rec)
+            if not best or key < min(best):
+                # the held-out optimum, kept beside last.pt (which is what resuming uses)
+                save_checkpoint(out, model=model, optimizer=optimizer, config=config, state=state, name="best.pt")
         if state.step % config.refresh_every == 0:
             # pick up pairs a concurrent `blurtrace synth` has finished since: a pair counts once
             # its blurry image (written last) exists; ranks may differ here, harmlessly, since
