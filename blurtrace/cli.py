@@ -163,6 +163,17 @@ def _finish(summary, what: str) -> None:
     raise typer.Exit(summary.exit_code)
 
 
+def _run_batch(label: str, jobs, ignored: int, job_fn, *, device, if_exists, as_json: bool, what: str) -> None:
+    """Run a loaded job over every input with a progress bar, then summarise and exit."""
+    from .jobs import run
+
+    _report_device(job_fn.predictor.device, device)
+    with _Progress(label, len(jobs)) as bar:
+        summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
+    summary.ignored_entries = ignored
+    _finish(summary, what)
+
+
 def _plan(inputs, output, suffix, ext, recursive):
     from .jobs import plan
 
@@ -194,7 +205,7 @@ def trajectory(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input on stdout."),
 ) -> None:
     """Estimate each pixel's exposure trajectory; draw it, map it, or save it."""
-    from .jobs import check_collisions, run
+    from .jobs import check_collisions
 
     if not (overlay or magnitude or save_offsets):
         overlay = True
@@ -214,11 +225,7 @@ def trajectory(
             check_collisions([(j.src, job_fn.offsets_path(j)) for j in jobs])
         except ValueError as e:
             raise _fail(f"--save-offsets: {e}", EXIT_USAGE)
-    _report_device(job_fn.predictor.device, device)
-    with _Progress("trajectory", len(jobs)) as bar:
-        summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
-    summary.ignored_entries = ignored
-    _finish(summary, "photos traced")
+    _run_batch("trajectory", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos traced")
 
 
 # --------------------------------------------------------------------------- deblur
@@ -238,8 +245,6 @@ def deblur(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input on stdout."),
 ) -> None:
     """Remove motion blur: estimate each pixel's exposure trajectory, then undo the blur along it."""
-    from .jobs import run
-
     if method is Method.net:
         raise _fail("--method net needs deblurring weights, which this version does not ship yet; use --method deconv", EXIT_ENV)
     jobs, ignored = _plan(inputs, output, ".deblurred", None, recursive)
@@ -249,11 +254,7 @@ def deblur(
         job_fn = DeblurJob(weights=weights, device=device.value, method=method.value, iterations=iterations)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
-    _report_device(job_fn.predictor.device, device)
-    with _Progress("deblur", len(jobs)) as bar:
-        summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
-    summary.ignored_entries = ignored
-    _finish(summary, "photos deblurred")
+    _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos deblurred")
 
 
 # --------------------------------------------------------------------------- video

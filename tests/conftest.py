@@ -15,6 +15,12 @@ def _one_torch_thread():
     torch.set_num_threads(old)
 
 
+@pytest.fixture(autouse=True)
+def _no_user_weights(monkeypatch):
+    """A user's BLURTRACE_TRAJECTORY_WEIGHTS must not leak into the tests."""
+    monkeypatch.delenv("BLURTRACE_TRAJECTORY_WEIGHTS", raising=False)
+
+
 def textured_photo(h: int, w: int, seed: int = 0) -> np.ndarray:
     """A deterministic 'photo' with edges and texture at several scales, uint8 RGB."""
     rng = np.random.default_rng(seed)

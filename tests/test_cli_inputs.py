@@ -29,17 +29,6 @@ COMMANDS = {"trajectory": ["trajectory"], "deblur": ["deblur", "--iterations", "
 SUFFIX = {"trajectory": ".trajectory.png", "deblur": ".deblurred.png"}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread_no_env(monkeypatch):
-    import torch
-
-    monkeypatch.delenv("BLURTRACE_TRAJECTORY_WEIGHTS", raising=False)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: threads only add overhead, a lot on a busy machine
-    yield
-    torch.set_num_threads(threads)
-
-
 def photo(path: Path, h: int = 24, w: int = 32, seed: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(textured_photo(h, w, seed)).save(path)

@@ -10,14 +10,6 @@ from blurtrace.tiling import tiled_apply
 from conftest import textured_photo
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def test_predictor_contract(tiny_weights, tmp_path):
     pred = TrajectoryPredictor(device="cpu")
     img = textured_photo(37, 53)

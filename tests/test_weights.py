@@ -18,17 +18,6 @@ runner = CliRunner()
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread_no_env(monkeypatch):
-    import torch
-
-    monkeypatch.delenv("BLURTRACE_TRAJECTORY_WEIGHTS", raising=False)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: threads only add overhead, a lot on a busy machine
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def src(tmp_path):
     path = tmp_path / "p.png"
