@@ -401,9 +401,12 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _create_temp(target)
+    mode = tmp.stat().st_mode & 0o777
     try:
         yield tmp
         _fsync_path(tmp)
+        # writers that recreate the file (e.g. safetensors) may leave 0600: restore umask's mode
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
