@@ -4,9 +4,7 @@
 Images are tiny (24×32) and deblurring uses 2 iterations so that the file stays fast."""
 import errno
 import json
-import struct
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,7 @@ import blurtrace.io as bio
 from blurtrace.cli import app
 from blurtrace.io import read_image
 
-from conftest import textured_photo
+from conftest import png_header_only, textured_photo
 
 runner = CliRunner()
 
@@ -35,14 +33,6 @@ def photo(path: Path, h: int = 24, w: int = 32, seed: int = 0) -> Path:
     return path
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares its size but holds no pixel data (a decompression bomb's header)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IEND", b"")
 
 
 def invoke(args, **kw):

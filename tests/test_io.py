@@ -8,7 +8,6 @@ import errno
 import io as pyio
 import os
 import struct
-import zlib
 from pathlib import Path
 
 import cv2
@@ -37,6 +36,7 @@ from blurtrace.io import (
     to_float,
     write_image,
 )
+from conftest import png_header_only
 
 RNG = np.random.default_rng(1234)
 
@@ -65,14 +65,6 @@ def pil_save(path: Path, array_or_image, **params) -> Path:
     return path
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares its size but holds no pixel data."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IEND", b"")
 
 
 def assert_one_line_naming(error: pytest.ExceptionInfo, path: Path | str) -> None:
