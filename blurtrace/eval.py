@@ -22,6 +22,14 @@ def _load_pair(pair):
     return b, s
 
 
+def _means(rows: list[dict]) -> dict:
+    """Mean of every figure over the rows (the ``name`` column aside), plus their count."""
+    keys = [k for k in rows[0] if k != "name"] if rows else []
+    mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
+    mean["count"] = len(rows)
+    return mean
+
+
 def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, limit: int | None = None, device: str = "auto", predictor: TrajectoryPredictor | None = None) -> tuple[list[dict], dict]:
     """Score the trajectory model on every pair of ``data``.
 
@@ -43,10 +51,7 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
         scores = score_trajectory(traj.params, constraint=traj.constraint, n_offsets=traj.n_offsets, blurry=image_to_tensor(b), sharp=image_to_tensor(s),
                                   light=light or traj.light, true=true, true_times=times, valid=valid)
         rows.append({"name": str(pair.blur.relative_to(data)), **scores})
-    keys = [k for k in rows[0] if k != "name"] if rows else []
-    mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
-    mean["count"] = len(rows)
-    return rows, mean
+    return rows, _means(rows)
 
 
 def evaluate_deblur(data: Path, *, weights=None, iterations: int = 30, limit: int | None = None, device: str = "auto", true_trajectory: bool = False, border: int = 16) -> tuple[list[dict], dict]:
@@ -57,7 +62,6 @@ def evaluate_deblur(data: Path, *, weights=None, iterations: int = 30, limit: in
     """
     import time
 
-    from .inference import Trajectories
     from .metrics import psnr, ssim
     from .ops.deconv import deconvolve
     from .pipeline import deblur_image
@@ -82,7 +86,4 @@ def evaluate_deblur(data: Path, *, weights=None, iterations: int = 30, limit: in
         mask = border_mask(*ref.shape[-2:], border)
         rows.append({"name": str(pair.blur.relative_to(data)), "psnr": float(psnr(x, ref, mask=mask)), "ssim": float(ssim(x, ref)),
                      "blurry_psnr": float(psnr(y, ref, mask=mask)), "blurry_ssim": float(ssim(y, ref)), "seconds": secs})
-    keys = [k for k in rows[0] if k != "name"] if rows else []
-    mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
-    mean["count"] = len(rows)
-    return rows, mean
+    return rows, _means(rows)

@@ -59,9 +59,7 @@ def read_manifest(folder: Path | None = None) -> dict:
         raise WeightsError(f"{path}: unreadable weights manifest ({e})") from e
 
 
-def list_entries(folder: Path | None = None) -> list[WeightsEntry]:
-    folder = weights_dir() if folder is None else Path(folder)
-    manifest = read_manifest(folder)
+def _entries(folder: Path, manifest) -> list[WeightsEntry]:
     models = manifest.get("models", {}) if isinstance(manifest, dict) else None
     if not isinstance(models, dict):
         raise WeightsError(f"{folder / MANIFEST}: not a blurtrace weights manifest (no 'models' table)")
@@ -74,14 +72,20 @@ def list_entries(folder: Path | None = None) -> list[WeightsEntry]:
     return out
 
 
+def list_entries(folder: Path | None = None) -> list[WeightsEntry]:
+    folder = weights_dir() if folder is None else Path(folder)
+    return _entries(folder, read_manifest(folder))
+
+
 def default_entry(task: str, folder: Path | None = None) -> WeightsEntry:
-    entries = list_entries(folder)  # validates the manifest first
+    folder = weights_dir() if folder is None else Path(folder)
     manifest = read_manifest(folder)
+    entries = _entries(folder, manifest)  # validates the manifest first
     name = (manifest.get("defaults") or {}).get(task)
     for e in entries:
         if e.name == name:
             return e
-    raise WeightsError(f"no default {task} weights in {(weights_dir() if folder is None else folder) / MANIFEST}; train some with `blurtrace train {task}` or pass --weights")
+    raise WeightsError(f"no default {task} weights in {folder / MANIFEST}; train some with `blurtrace train {task}` or pass --weights")
 
 
 def _check_file(path: Path, expected_sha: str | None) -> None:

@@ -125,6 +125,11 @@ def _log(out: Path, record: dict) -> None:
         f.write(json.dumps(record) + "\n")
 
 
+def _val_key(scores: dict) -> float:
+    """Lower is better: trajectory EPE where truth exists, else negative reblur PSNR."""
+    return scores.get("epe", -scores["reblur_psnr"])
+
+
 def validate(model: OffsetNet, data: PairedImages, *, light: str, limit: int, device: torch.device) -> dict[str, float]:
     """Mean figures over the first ``limit`` validation images (whole images, no crops)."""
     model.eval()
@@ -221,11 +226,10 @@ def train_trajectory(
         if dist_info.is_main and val is not None and (state.step % config.val_every == 0 or state.step == config.steps):
             scores = validate(model, val, light=config.light, limit=config.val_limit, device=device)
             rec = {"step": state.step, "cpu_hours": state.cpu_seconds / 3600, "val": scores}
-            key = scores.get("epe", -scores["reblur_psnr"])
-            best = [h["val"].get("epe", -h["val"]["reblur_psnr"]) for h in state.history]
+            best = min((_val_key(h["val"]) for h in state.history), default=None)
             state.history.append(rec)
             _log(out, rec)
-            if not best or key < min(best):
+            if best is None or _val_key(scores) < best:
                 # the held-out optimum, kept beside last.pt (which is what resuming uses)
                 save_checkpoint(out, model=model, optimizer=optimizer, config=config, state=state, name="best.pt")
         if state.step % config.refresh_every == 0:
