@@ -2,8 +2,10 @@
 
     python benchmarks/speed.py [--weights W] [--threads 2] [--big]
 
-Prints one JSON line per measurement: 1280×720 trajectory (best of 3), 1280×720 deblur,
-and with --big the peak resident memory of tracing a 24-megapixel photo (tiled).
+Prints one JSON line per measurement: 1280×720 trajectory (best of 3), 1280×720 deblur with
+each --method (after the trajectory; best of 3 for the network), and with --big the time and
+peak resident memory of tracing, then deblurring, a 24-megapixel photo (tiled; run it once per
+method with --method, since the peak is per process).
 """
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ import time
 import numpy as np
 import torch
 
-from blurtrace.inference import TrajectoryPredictor
-from blurtrace.pipeline import deblur_image
+from blurtrace.inference import DeblurPredictor, TrajectoryPredictor
 
 
 def best_of(fn, n=3):
@@ -34,6 +35,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--big", action="store_true", help="also trace a 6000×4000 photo and report peak memory")
     ap.add_argument("--iterations", type=int, default=30)
+    ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     pred = TrajectoryPredictor(weights=args.weights, device="cpu")
@@ -42,16 +44,24 @@ def main() -> None:
     pred(img)  # warm-up
     print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "model": pred.config.to_dict()}))
     traj = pred(img)
-    t = time.perf_counter()
-    deblur_image(img, traj, iterations=args.iterations)
-    print(json.dumps({"what": "deblur (deconv) 1280x720 after trajectory", "seconds": round(time.perf_counter() - t, 3), "iterations": args.iterations}))
+    methods = args.method or ["net"]
+    for method in methods:
+        deblurrer = DeblurPredictor(method=method, device="cpu", iterations=args.iterations)
+        secs = best_of(lambda: deblurrer(img, traj), 3 if method == "net" else 1)
+        print(json.dumps({"what": f"deblur ({method}) 1280x720 after trajectory", "seconds": round(secs, 3),
+                          "whole_deblur_seconds": round(secs + best_of(lambda: pred(img), 1), 3), **({"iterations": args.iterations} if method == "deconv" else {})}))
     if args.big:
         big = rng.random((4000, 6000, 3), dtype=np.float32)
         t = time.perf_counter()
         traj = pred(big)
         secs = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(json.dumps({"what": "trajectory 6000x4000 (tiled)", "seconds": round(secs, 2), "peak_rss_gb": round(peak, 2)}))
+        print(json.dumps({"what": "trajectory 6000x4000 (tiled)", "seconds": round(secs, 2), "peak_rss_gb": round(peak, 2)}), flush=True)
+        t = time.perf_counter()
+        DeblurPredictor(method=methods[0], device="cpu", iterations=args.iterations)(big, traj)
+        secs = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print(json.dumps({"what": f"trajectory + deblur ({methods[0]}) 6000x4000 (tiled)", "deblur_seconds": round(secs, 2), "peak_rss_gb": round(peak, 2)}))
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ The public API is imported lazily so that ``blurtrace --help`` never pays for to
 """
 from ._version import __version__
 
-__all__ = ["__version__", "TrajectoryPredictor", "Trajectories", "read_image", "write_image"]
+__all__ = ["__version__", "TrajectoryPredictor", "Trajectories", "DeblurPredictor", "read_image", "write_image"]
 
 
 def __getattr__(name: str):
-    if name in ("TrajectoryPredictor", "Trajectories"):
+    if name in ("TrajectoryPredictor", "Trajectories", "DeblurPredictor"):
         from . import inference
 
         return getattr(inference, name)

@@ -70,6 +70,7 @@ class IfExists(str, Enum):
 
 
 class Method(str, Enum):
+    auto = "auto"
     net = "net"
     deconv = "deconv"
 
@@ -231,27 +232,26 @@ def trajectory(
 # --------------------------------------------------------------------------- deblur
 
 
-@app.command(epilog="Examples:\n\n  blurtrace deblur photo.jpg\n\n  blurtrace deblur photo.jpg -o sharp.png --iterations 50\n\n"
+@app.command(epilog="Examples:\n\n  blurtrace deblur photo.jpg\n\n  blurtrace deblur photo.jpg -o sharp.png --method deconv --iterations 50\n\n"
              "  blurtrace deblur holiday/ -r -o sharp/ --if-exists skip --json")
 def deblur(
     inputs: List[str] = typer.Argument(..., help="Photos, folders or glob patterns.", metavar="INPUT..."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder (many). Default: NAME.deblurred.EXT next to each input."),
-    method: Method = typer.Option(Method.deconv, "--method", help="deconv: invert the estimated blur (no extra weights); net: the deblurring network (not shipped yet)."),
+    method: Method = typer.Option(Method.auto, "--method", help="net: the motion-aware deblurring network; deconv: invert the estimated blur (no extra weights, slower; for blur the network never saw); auto: net when its weights are installed."),
     iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations (more: sharper and slower)."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: the shipped model."),
+    deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input on stdout."),
 ) -> None:
     """Remove motion blur: estimate each pixel's exposure trajectory, then undo the blur along it."""
-    if method is Method.net:
-        raise _fail("--method net needs deblurring weights, which this version does not ship yet; use --method deconv", EXIT_ENV)
     jobs, ignored = _plan(inputs, output, ".deblurred", None, recursive)
     try:
         from .pipeline import DeblurJob
 
-        job_fn = DeblurJob(weights=weights, device=device.value, method=method.value, iterations=iterations)
+        job_fn = DeblurJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos deblurred")
@@ -270,8 +270,10 @@ def video(
     boomerang: bool = typer.Option(False, "--boomerang", help="Play forwards then backwards (time direction is ambiguous anyway)."),
     reverse: bool = typer.Option(False, "--reverse", help="Run time the other way."),
     side_by_side: bool = typer.Option(False, "--side-by-side", help="Show the blurry input on the left."),
-    iterations: int = typer.Option(30, "--iterations", min=1, help="Deblurring iterations (the frames warp the deblurred photo)."),
+    method: Method = typer.Option(Method.auto, "--method", help="How to deblur the photo the frames warp: net, deconv or auto (see `blurtrace deblur --help`)."),
+    iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors)."),
+    deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when the output exists."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
@@ -290,7 +292,7 @@ def video(
     try:
         from .pipeline import VideoJob
 
-        job = VideoJob(weights=weights, device=device.value, iterations=iterations)
+        job = VideoJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except ValueError as e:
@@ -446,18 +448,22 @@ def train_trajectory_cmd(
         raise _fail(str(e), EXIT_USAGE)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
+    _run_training(out, dev, steps, lambda progress: train_trajectory(config, device=dev, resume=not fresh, stop_after=stop_after, progress=progress), ("total", "epe"))
+
+
+def _run_training(out: Path, dev, steps: int, run, shown: tuple[str, ...]) -> None:
+    """Record the command in OUT/command.txt, run ``run(progress)`` under a progress bar, map errors."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "command.txt", "a") as f:
         f.write(shlex.join(["blurtrace", *sys.argv[1:]]) + "\n")
     _err(f"training on {dev}; checkpoint {out / 'last.pt'}")
     try:
         with _Progress("train", steps) as bar:
-            outcome = train_trajectory(config, device=dev, resume=not fresh, stop_after=stop_after,
-                             progress=lambda s, n, t: bar.update(s, " ".join(f"{k} {v:.4g}" for k, v in t.items() if k in ("total", "epe"))))
-    except FileNotFoundError as e:
+            outcome = run(lambda s, n, t: bar.update(s, " ".join(f"{k} {v:.4g}" for k, v in t.items() if k in shown)))
+    except (FileNotFoundError, ValueError) as e:
         raise _fail(str(e), EXIT_USAGE)
-    except ValueError as e:
-        raise _fail(str(e), EXIT_USAGE)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
     except KeyboardInterrupt:
         raise _fail("interrupted: resume with the same command (last checkpoint kept)", 130)
     typer.echo(str(outcome.checkpoint))
@@ -482,10 +488,66 @@ def train_export(
     typer.echo(str(path))
 
 
-@train_app.command("deblur")
-def train_deblur_cmd() -> None:
-    """Train the motion-aware deblurring network (not in this version yet)."""
-    raise _fail("`train deblur` is not available in this version yet; `blurtrace deblur --method deconv` needs no training", EXIT_USAGE)
+@train_app.command("deblur", epilog="Example (the shipped model, see weights/README.md):\n\n"
+                   "  blurtrace train deblur --data data/train --val data/val/dynamic --out runs/deblur --steps 8000\n\n"
+                   "The ablation without motion-aware convolutions (paper Table 6):\n\n"
+                   "  blurtrace train deblur --data data/train --out runs/backbone --motion-aware 0")
+def train_deblur_cmd(
+    data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output)."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, best.pt, log.jsonl, command.txt."),
+    val: Optional[Path] = typer.Option(None, "--val", help="Held-out paired folder scored every --val-every steps."),
+    steps: int = typer.Option(8_000, "--steps", min=1, help="Total steps of the schedule."),
+    stop_after: Optional[int] = typer.Option(None, "--stop-after", min=1, help="Stop this call after N more steps (resume later)."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1),
+    crop: int = typer.Option(96, "--crop", min=16, help="Square crop side."),
+    lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate."),
+    schedule: Schedule = typer.Option(Schedule.cosine, "--schedule", help="Decay after warm-up."),
+    warmup: int = typer.Option(200, "--warmup", min=0),
+    width: int = typer.Option(16, "--width", min=1, help="Channels at full resolution (DMPHN: 32)."),
+    levels: int = typer.Option(3, "--levels", min=1, max=4, help="Multi-patch levels: 3 is DMPHN(1-2-4)."),
+    motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
+    alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1)."),
+    fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
+    trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Frozen trajectory network (default: the shipped one)."),
+    seed: int = typer.Option(0, "--seed"),
+    val_every: int = typer.Option(500, "--val-every", min=1),
+    checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
+    device: Device = typer.Option(Device.auto, "--device"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (default: PyTorch's choice)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore an existing checkpoint in --out (default: resume)."),
+) -> None:
+    """Train the deblurring network (DMPHN + motion-aware convolutions, Eq. 16).
+
+    The trajectories come from a frozen trajectory network, estimated once per training photo.
+    Resumes from OUT/last.pt; under `torchrun --nproc-per-node K` trains with DDP.
+    """
+    import torch
+
+    from .device import resolve_device
+    from .models.deblur_net import DeblurNetConfig
+    from .train.deblur import DeblurTrainConfig, train_deblur
+
+    from .weights import resolve
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        # the motion-aware layers read the trajectory network's parameterisation
+        traj_arch = resolve("trajectory", trajectory_weights)[1].get("architecture", {})
+        config = DeblurTrainConfig(
+            data=str(data), out=str(out), val=None if val is None else str(val),
+            model=DeblurNetConfig(width=width, levels=levels, motion_aware=motion_aware, alpha=alpha, learn_alpha=not fixed_alpha,
+                                  constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
+            trajectory_weights=None if trajectory_weights is None else str(trajectory_weights),
+            steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,
+        )
+        dev = resolve_device(device.value)
+    except ValueError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except _environment_errors() as e:
+        raise _fail(str(e), EXIT_ENV)
+    _run_training(out, dev, steps, lambda progress: train_deblur(config, device=dev, resume=not fresh, stop_after=stop_after, progress=progress, on_status=_err), ("loss", "psnr"))
 
 
 # --------------------------------------------------------------------------- eval
@@ -515,9 +577,11 @@ def eval_trajectory_cmd(
 @eval_app.command("deblur", epilog="Example:\n\n  blurtrace eval deblur data/eval/dynamic-640x360 --limit 10 --json")
 def eval_deblur_cmd(
     data: Path = typer.Argument(..., help="Paired folder (blur/ + sharp/)."),
+    method: Method = typer.Option(Method.auto, "--method", help="net, deconv, or auto (net when its weights are installed)."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False),
-    iterations: int = typer.Option(30, "--iterations", min=1),
-    true_trajectory: bool = typer.Option(False, "--true-trajectory", help="Deblur with the true offsets of a synth dataset (the ceiling)."),
+    deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
+    iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations."),
+    true_trajectory: bool = typer.Option(False, "--true-trajectory", help="Deblur with the true trajectory of a synth dataset (what a perfect estimate would give)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
     device: Device = typer.Option(Device.auto, "--device"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
@@ -526,7 +590,8 @@ def eval_deblur_cmd(
     from .eval import evaluate_deblur
 
     try:
-        rows, mean = evaluate_deblur(data, weights=weights, iterations=iterations, limit=limit, device=device.value, true_trajectory=true_trajectory)
+        rows, mean = evaluate_deblur(data, method=method.value, weights=weights, deblur_weights=deblur_weights, iterations=iterations, limit=limit,
+                                     device=device.value, true_trajectory=true_trajectory)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:

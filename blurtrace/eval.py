@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .data.datasets import find_pairs
-from .inference import TrajectoryPredictor, image_to_tensor
+from .inference import TrajectoryPredictor, Trajectories, image_to_tensor
 from .io import load_offsets, read_image
 from .scoring import score_trajectory
 
@@ -54,33 +54,46 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
     return rows, _means(rows)
 
 
-def evaluate_deblur(data: Path, *, weights=None, iterations: int = 30, limit: int | None = None, device: str = "auto", true_trajectory: bool = False, border: int = 16) -> tuple[list[dict], dict]:
-    """PSNR/SSIM of ``deblur --method deconv`` against the sharp frame, and seconds per image.
+def _true_trajectories(of, like: Trajectories, method: str) -> Trajectories:
+    """A synth pair's true trajectory as the deblurrer's input: all N offsets for ``deconv``;
+    for the network, which reads the model's constraint, the true start and end points."""
+    if method == "deconv" or like.constraint == "none":
+        params = torch.from_numpy(of.offsets).flatten(0, 1).unsqueeze(0)
+        return Trajectories(params=params, constraint="none", n_offsets=of.offsets.shape[0], light=like.light)
+    if like.constraint == "linear":
+        params = torch.from_numpy(of.offsets[0]).unsqueeze(0)
+    else:
+        params = torch.from_numpy(np.concatenate([of.offsets[0], of.offsets[-1]])).unsqueeze(0)
+    return Trajectories(params=params, constraint=like.constraint, n_offsets=like.n_offsets, light=like.light)
 
-    ``true_trajectory`` deblurs with the dataset's true offsets instead of estimated ones (synth
-    data only): the ceiling that a perfect trajectory estimate would reach.
+
+def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_weights=None, iterations: int = 30, limit: int | None = None,
+                    device: str = "auto", true_trajectory: bool = False, border: int = 16) -> tuple[list[dict], dict]:
+    """PSNR/SSIM of ``deblur --method METHOD`` against the sharp frame, and seconds per image.
+
+    ``true_trajectory`` feeds the dataset's true trajectory instead of the estimated one (synth
+    data only): what a perfect trajectory estimate would give. PSNR leaves out a ``border``-pixel
+    frame, where the blur gathered light from outside the picture.
     """
     import time
 
+    from .inference import DeblurPredictor
     from .metrics import psnr, ssim
-    from .ops.deconv import deconvolve
-    from .pipeline import deblur_image
     from .scoring import border_mask
 
     pairs = find_pairs(Path(data))[:limit]
-    pred = None if true_trajectory else TrajectoryPredictor(weights=weights, device=device)
+    deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
+    pred = TrajectoryPredictor(weights=weights, device=device)
     rows = []
     for pair in pairs:
         b, s = _load_pair(pair)
         t0 = time.perf_counter()
+        traj = pred(b)
         if true_trajectory:
             if pair.gt is None:
                 raise ValueError(f"{pair.blur}: no true trajectory (gt/) for --true-trajectory")
-            of = load_offsets(pair.gt)
-            with torch.no_grad():
-                out = deconvolve(image_to_tensor(b), torch.from_numpy(of.offsets).unsqueeze(0), iterations=iterations)[0].permute(1, 2, 0).numpy()
-        else:
-            out = deblur_image(b, pred(b), iterations=iterations, device=pred.device)
+            traj = _true_trajectories(load_offsets(pair.gt), traj, method)
+        out = deblurrer(b, traj)
         secs = time.perf_counter() - t0
         x, y, ref = image_to_tensor(out), image_to_tensor(b), image_to_tensor(s)
         mask = border_mask(*ref.shape[-2:], border)

@@ -13,6 +13,7 @@ import torch
 
 from .device import resolve_device
 from .io import OffsetsFile
+from .models.deblur_net import DeblurNet, DeblurNetConfig
 from .models.offset_net import OffsetNet, OffsetNetConfig
 from .ops.trajectory import endpoints, trajectory, uniform_times
 from .tiling import tiled_apply
@@ -85,3 +86,78 @@ class TrajectoryPredictor:
         x = image_to_tensor(image)
         params = tiled_apply(lambda t: self.model(t.to(self.device)), x, out_channels=self.config.out_channels, tile=self.tile, overlap=self.overlap, progress=progress)
         return Trajectories(params=params, constraint=self.config.constraint, n_offsets=self.config.n_offsets, light=self.light)
+
+
+DEBLUR_METHODS: tuple[str, ...] = ("net", "deconv")
+
+
+def choose_deblur_method(method: str, weights: str | Path | None = None) -> str:
+    """``auto`` → ``net`` when deblurring weights are given or shipped, else ``deconv``."""
+    if method != "auto":
+        return method
+    if weights is not None:
+        return "net"
+    from .weights import default_entry
+
+    try:
+        default_entry("deblur")
+    except WeightsError:
+        return "deconv"
+    return "net"
+
+
+class DeblurPredictor:
+    """Deblur a photo along its estimated trajectories.
+
+    ``net``: the deblurring network (shipped or given weights); ``deconv``: model-based
+    deconvolution of the blur model (no weights, slower; for blur the network never saw);
+    ``auto``: ``net`` if there are deblurring weights, else ``deconv``.
+    Works tile by tile, so memory depends on ``tile``, not on the photo.
+    """
+
+    def __init__(self, *, method: str = "auto", weights: str | Path | None = None, device: str = "auto",
+                 iterations: int = 30, tile: int = 512, overlap: int = 64) -> None:
+        method = choose_deblur_method(method, weights)
+        if method not in DEBLUR_METHODS:
+            raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
+        self.method, self.iterations, self.tile, self.overlap = method, iterations, tile, overlap
+        self.device = resolve_device(device)
+        self.model: DeblurNet | None = None
+        self.weights_path: Path | None = None
+        if method == "net":
+            tensors, info, self.weights_path = resolve("deblur", weights)
+            try:
+                config = DeblurNetConfig(**info["architecture"])
+            except (KeyError, TypeError, ValueError) as e:
+                raise WeightsError(f"{self.weights_path}: metadata does not describe a deblurring network ({e})") from e
+            self.model = DeblurNet(config)
+            try:
+                self.model.load_state_dict(tensors)
+            except RuntimeError as e:
+                raise WeightsError(f"{self.weights_path}: tensors do not fit the described network") from e
+            self.model.eval().to(self.device)
+
+    def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
+        """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""
+        x = image_to_tensor(image)
+        if self.model is not None:
+            cfg = self.model.config
+            if cfg.motion_aware and (cfg.constraint, cfg.trajectory_channels) != (traj.constraint, traj.params.shape[1]):
+                raise WeightsError(f"{self.weights_path}: expects {cfg.constraint} trajectories, the trajectory model gives {traj.constraint}")
+
+            def fn(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+                with torch.no_grad():  # not inference mode: the result is clamped in place below
+                    return self.model(t.to(self.device), p.to(self.device))
+        else:
+            from .ops.deconv import deconvolve
+
+            times = uniform_times(traj.n_offsets, device=self.device)
+
+            def fn(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+                # deconvolution takes its adjoint from autograd: no inference mode here
+                offsets = trajectory(p.to(self.device), traj.constraint, times)
+                return deconvolve(t.to(self.device), offsets, iterations=self.iterations).detach()
+
+        out = tiled_apply(fn, x, traj.params, out_channels=3, tile=self.tile, overlap=self.overlap, progress=progress)
+        del x
+        return out[0].clamp_(0, 1).permute(1, 2, 0).numpy()

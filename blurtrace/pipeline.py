@@ -10,13 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .inference import TrajectoryPredictor, Trajectories, image_to_tensor
+from .inference import DeblurPredictor, TrajectoryPredictor, Trajectories, image_to_tensor
 from .io import Image, ImageReadError, load_offsets, read_image, save_offsets, to_float, write_image
 from .jobs import Job
 from .ops.blur import reblur
-from .ops.deconv import deconvolve
 from .ops.trajectory import uniform_times
-from .tiling import tiled_apply
 
 OVERLAY_TIMES = 9  # a quadratic drawn through 9 points (subdivided when drawn) looks smooth
 # The offset network pads to 16-pixel blocks: a thinner image is mostly padding (a 100000×1
@@ -97,46 +95,21 @@ class TrajectoryJob:
         return result
 
 
-def deblur_image(image: np.ndarray, traj: Trajectories, *, iterations: int = 30, tile: int = 768, device: torch.device | None = None, progress=None) -> np.ndarray:
-    """Model-based deblurring along the estimated trajectories, tile by tile.
-
-    Args:
-        image: ``(H, W, 3)`` float in [0, 1].
-
-    Returns:
-        ``(H, W, 3)`` float32 in [0, 1].
-    """
-    x = image_to_tensor(image)
-    c = traj.params.shape[1]
-    both = torch.cat((x, traj.params), 1)  # tiles carry their own trajectory parameters
-    n = traj.n_offsets
-    times = uniform_times(n)
-    dev = device or torch.device("cpu")
-
-    def fn(t: torch.Tensor) -> torch.Tensor:
-        t = t.to(dev)
-        offsets = Trajectories(params=t[:, 3 : 3 + c], constraint=traj.constraint, n_offsets=n, light=traj.light).offsets(times.to(dev))
-        return deconvolve(t[:, :3], offsets, iterations=iterations)
-
-    out = tiled_apply(fn, both, out_channels=3, tile=tile, overlap=64, progress=progress)
-    return out[0].permute(1, 2, 0).clamp(0, 1).numpy()
-
-
 class DeblurJob:
-    """``blurtrace deblur``: estimate trajectories, then invert the blur along them."""
+    """``blurtrace deblur``: estimate trajectories, then undo the blur along them."""
 
-    def __init__(self, *, weights=None, device="auto", method="deconv", iterations=30) -> None:
-        if method != "deconv":
-            raise ValueError(f"method {method!r} is not available in this version (use deconv)")
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
         self.predictor = TrajectoryPredictor(weights=weights, device=device)
-        self.iterations = iterations
 
     def __call__(self, job: Job) -> dict:
         img = read_photo(job.src)
-        traj = self.predictor(to_float(img))
-        sharp = deblur_image(to_float(img), traj, iterations=self.iterations, device=self.predictor.device)
+        image = to_float(img)
+        traj = self.predictor(image)
+        sharp = self.deblurrer(image, traj)
+        del image
         write_image(job.dest, sharp, bit_depth=img.bit_depth, alpha=img.alpha, icc_profile=img.icc_profile, exif=img.exif)
-        return {"input": str(job.src), "output": str(job.dest), "method": "deconv", **_stats(traj)}
+        return {"input": str(job.src), "output": str(job.dest), "method": self.deblurrer.method, **_stats(traj)}
 
 
 def reblur_file(sharp: Path, output: Path, *, offsets: Path | None = None, like: Path | None = None, light: str | None = None, weights=None, device="auto") -> None:
@@ -164,9 +137,9 @@ def reblur_file(sharp: Path, output: Path, *, offsets: Path | None = None, like:
 class VideoJob:
     """``blurtrace video``: deblur once, then warp along the trajectory to K times (Eq. 17)."""
 
-    def __init__(self, *, weights=None, device="auto", iterations=30) -> None:
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
         self.predictor = TrajectoryPredictor(weights=weights, device=device)
-        self.iterations = iterations
 
     def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:
         from .video import probe_video, trajectory_frames, write_video
@@ -174,7 +147,7 @@ class VideoJob:
         img = read_photo(src)
         image = to_float(img)
         traj = self.predictor(image)
-        sharp = deblur_image(image, traj, iterations=self.iterations, device=self.predictor.device)
+        sharp = self.deblurrer(image, traj)
         gen = trajectory_frames(image_to_tensor(sharp), traj.params, traj.constraint, frames, reverse=reverse)
         count = write_video(dest, gen, fps=fps, count=frames, boomerang=boomerang, side_by_side=_uint8(img) if side_by_side else None, progress=progress)
         info = {"input": str(src), "output": str(dest), "frames_written": count, **_stats(traj)}

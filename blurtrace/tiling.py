@@ -32,26 +32,30 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
 
 
 def tiled_apply(
-    fn: Callable[[torch.Tensor], torch.Tensor],
+    fn: Callable[..., torch.Tensor],
     image: torch.Tensor,
-    *,
+    *others: torch.Tensor,
     out_channels: int,
     tile: int = 1024,
     overlap: int = 128,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
-    """Apply ``fn`` (``(1, C, h, w) → (1, out_channels, h, w)``) tile by tile.
+    """Apply ``fn`` (``(1, C, h, w), … → (1, out_channels, h, w)``) tile by tile.
 
     Args:
-        image: ``(1, C, H, W)`` on any device; tiles are moved to ``image.device`` one at a time.
+        image: ``(1, C, H, W)`` on any device; ``fn`` gets one tile of it at a time.
+        others: more ``(1, C', H, W)`` inputs (e.g. trajectory parameters), cut into the same
+            tiles and passed after ``image``: no concatenated copy of a large photo.
         tile, overlap: tile side and overlap in pixels (``overlap < tile``).
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU.
     """
     _, _, h, w = image.shape
+    if any(o.shape[-2:] != image.shape[-2:] for o in others):
+        raise ValueError("all inputs of tiled_apply must share the image's height and width")
     if h <= tile and w <= tile:
-        return fn(image).float().cpu()
+        return fn(image, *others).float().cpu()
     if not 0 <= overlap < tile:
         raise ValueError("overlap must be smaller than the tile")
     out = torch.zeros(1, out_channels, h, w)
@@ -65,10 +69,10 @@ def tiled_apply(
             tw = min(tile, w - x)
             wx = _ramp(tw, overlap, x == 0, x + tw >= w)
             weight = (wy.view(-1, 1) * wx.view(1, -1)).view(1, 1, th, tw)
-            pred = fn(image[..., y : y + th, x : x + tw]).float().cpu()
+            pred = fn(*(t[..., y : y + th, x : x + tw] for t in (image, *others))).float().cpu()
             out[..., y : y + th, x : x + tw] += pred * weight
             norm[..., y : y + th, x : x + tw] += weight
             done += 1
             if progress is not None:
                 progress(done, total)
-    return out / norm
+    return out.div_(norm)

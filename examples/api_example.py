@@ -4,9 +4,8 @@
 """
 import sys
 
-from blurtrace import TrajectoryPredictor, read_image, write_image
+from blurtrace import DeblurPredictor, TrajectoryPredictor, read_image, write_image
 from blurtrace.overlay import draw_trajectories
-from blurtrace.pipeline import deblur_image
 from blurtrace.video import write_video, trajectory_frames
 from blurtrace.inference import image_to_tensor
 
@@ -16,6 +15,6 @@ traj = TrajectoryPredictor()(photo)                      # shipped weights, CPU/
 offsets = traj.offsets([-1.0, 0.0, 1.0])[0].numpy()      # (3, 2, H, W): Δx, Δy in pixels at s = −1, 0, +1
 print("blur at the centre pixel, start → end:", offsets[0, :, photo.shape[0] // 2, photo.shape[1] // 2], offsets[-1, :, photo.shape[0] // 2, photo.shape[1] // 2])
 write_image("overlay.png", draw_trajectories(photo, traj.offsets()[0].numpy()))
-sharp = deblur_image(photo, traj)                         # model-based deblurring along the trajectory
+sharp = DeblurPredictor()(photo, traj)                   # the motion-aware network (method="deconv": no network)
 write_image("deblurred.png", sharp)
 write_video("slowmo.gif", trajectory_frames(image_to_tensor(sharp), traj.params, traj.constraint, 12), fps=12)

@@ -30,8 +30,9 @@ def _one_torch_thread():
 
 @pytest.fixture(autouse=True)
 def _no_user_weights(monkeypatch):
-    """A user's BLURTRACE_TRAJECTORY_WEIGHTS must not leak into the tests."""
+    """A user's BLURTRACE_*_WEIGHTS must not leak into the tests."""
     monkeypatch.delenv("BLURTRACE_TRAJECTORY_WEIGHTS", raising=False)
+    monkeypatch.delenv("BLURTRACE_DEBLUR_WEIGHTS", raising=False)
 
 
 def textured_photo(h: int, w: int, seed: int = 0) -> np.ndarray:

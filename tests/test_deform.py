@@ -183,9 +183,9 @@ def test_agrees_with_torchvision_deform_conv2d():
 
 def test_module_forward_backward():
     torch.manual_seed(6)
-    layer = MotionAwareConv2d(3, 5, alpha=0.1)
+    layer = MotionAwareConv2d(3, 5, alpha=0.1, learn_alpha=True)
     assert layer.weight.shape == (5, 3, 3, 3) and layer.bias.shape == (5,)
-    assert "alpha=0.1" in repr(layer)
+    assert "alpha=0.1, learned" in repr(layer)
     params = (torch.randn(2, 4, 16, 16) * 8).requires_grad_(True)
     x = torch.randn(2, 3, 8, 8, requires_grad=True)
     taps = layer.tap_offsets(params, "quadratic", size=(8, 8))
@@ -196,3 +196,15 @@ def test_module_forward_backward():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
     assert x.grad.abs().sum() > 0 and params.grad.abs().sum() > 0
     assert MotionAwareConv2d(3, 5, bias=False).bias is None
+    assert [n for n, _ in MotionAwareConv2d(3, 5).named_parameters()] == ["weight", "bias"]  # α fixed by default
+
+
+def test_module_applies_its_alpha():
+    """The layer scales the unscaled trajectory by its own α: equal to the functional op with α·Δp."""
+    torch.manual_seed(7)
+    layer = MotionAwareConv2d(3, 4, alpha=0.3)
+    params = torch.randn(1, 4, 8, 8) * 5
+    x = torch.randn(1, 3, 8, 8)
+    unit = layer.tap_offsets(params, "quadratic")
+    ref = motion_aware_conv2d(x, layer.weight, layer.bias, trajectory_tap_offsets(params, "quadratic", alpha=0.3))
+    assert torch.allclose(layer(x, unit), ref, atol=1e-5)

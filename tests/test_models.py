@@ -55,3 +55,85 @@ def test_half_resolution_input_scales_offsets():
         net.out.bias.copy_(torch.tensor([1.0, -2.0, 0.5, 3.0]))
         y = net(torch.rand(1, 3, 20, 30))
     assert torch.allclose(y[0, :, 5, 5], torch.tensor([2.0, -4.0, 1.0, 6.0]))
+
+
+# --------------------------------------------------------------------------- deblurring network
+
+from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig, from_patches, to_patches  # noqa: E402
+
+DEBLUR_CONFIGS = [
+    DeblurNetConfig(width=4, levels=levels, motion_aware=ma, n_offsets=5)
+    for levels, ma in ((1, 0), (1, 1), (2, 2), (3, 1), (3, 4), (4, 0))
+] + [DeblurNetConfig(width=4, levels=2, motion_aware=1, constraint="none", n_offsets=5, learn_alpha=False)]
+
+
+def _wake(net: DeblurNet) -> DeblurNet:
+    """The output layer starts at zero (identity network), which blocks every gradient behind
+    it; give it weights so the test sees whether gradients reach every parameter."""
+    torch.nn.init.normal_(net.decoders[0].out.weight, std=0.1)
+    return net
+
+
+@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"L{c.levels}-ma{c.motion_aware}-{c.constraint}")
+def test_deblur_net_forward_backward(config):
+    torch.manual_seed(0)
+    net = _wake(DeblurNet(config))
+    x = torch.rand(2, 3, 37, 29)  # padded to the patch grid inside, cropped back
+    params = torch.randn(2, config.trajectory_channels, 37, 29) * 3
+    y = net(x, params)
+    assert y.shape == x.shape
+    y.square().mean().backward()
+    missing = [n for n, p in net.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all() or p.grad.abs().sum() == 0]
+    assert not missing, missing
+    n_alpha = sum(1 for n, _ in net.named_parameters() if n.endswith("alpha"))
+    assert n_alpha == (config.motion_aware if config.learn_alpha else 0)
+
+
+def test_deblur_net_starts_as_identity():
+    net = DeblurNet(DeblurNetConfig(width=4, n_offsets=5))
+    x = torch.rand(1, 3, 24, 40)
+    assert torch.equal(net(x, torch.randn(1, 4, 24, 40)), x)
+
+
+def test_only_the_motion_aware_network_reads_the_trajectory():
+    torch.manual_seed(1)
+    x = torch.rand(1, 3, 32, 32)
+    p1, p2 = torch.randn(1, 4, 32, 32) * 4, torch.randn(1, 4, 32, 32) * 4
+    plain = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0))).eval()
+    bent = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=2, alpha=1.0))).eval()
+    with torch.no_grad():
+        assert torch.equal(plain(x, p1), plain(x, p2)) and torch.equal(plain(x), plain(x, p1))
+        assert not torch.allclose(bent(x, p1), bent(x, p2))
+        # zero motion: every tap sits on the regular grid, the filters are plain 3×3 ones
+        zero = torch.zeros(1, 4, 32, 32)
+        plain_twin = DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0))
+        plain_twin.load_state_dict({k: v for k, v in bent.state_dict().items() if not k.endswith("alpha")})
+        assert torch.allclose(bent(x, zero), plain_twin(x), atol=1e-5)
+
+
+def test_same_parameters_with_and_without_motion_aware_layers():
+    count = lambda c: sum(p.numel() for n, p in DeblurNet(c).named_parameters() if not n.endswith("alpha"))  # noqa: E731
+    assert count(DeblurNetConfig(motion_aware=0)) == count(DeblurNetConfig(motion_aware=4))
+
+
+@pytest.mark.parametrize("grid", [(1, 1), (2, 1), (2, 2), (4, 2)])
+def test_patches_round_trip(grid):
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8)
+    p = to_patches(x, *grid)
+    assert p.shape == (2 * grid[0] * grid[1], 3, 8 // grid[0], 8 // grid[1])
+    assert torch.equal(p[1 if grid[1] > 1 else 0, :, 0, 0], x[0, :, 0, 8 // grid[1] if grid[1] > 1 else 0])
+    assert torch.equal(from_patches(p, *grid), x)
+
+
+def test_deblur_net_bad_config_and_inputs():
+    with pytest.raises(ValueError, match="levels"):
+        DeblurNetConfig(levels=5)
+    with pytest.raises(ValueError, match="motion_aware"):
+        DeblurNetConfig(motion_aware=5)
+    with pytest.raises(ValueError, match="constraint"):
+        DeblurNetConfig(constraint="cubic")
+    net = DeblurNet(DeblurNetConfig(width=4, levels=1))
+    with pytest.raises(ValueError, match="trajectory parameters"):
+        net(torch.rand(1, 3, 16, 16))
+    with pytest.raises(ValueError, match="params must be"):
+        net(torch.rand(1, 3, 16, 16), torch.rand(1, 2, 16, 16))

@@ -56,16 +56,18 @@ def _to_chw(arr: np.ndarray) -> torch.Tensor:
 
 @dataclass
 class Batch:
-    """``blurry``/``sharp`` ``(B, 3, h, w)`` float in [0, 1]; ``true`` ``(B, T, 2, h, w)`` or None."""
+    """``blurry``/``sharp`` ``(B, 3, h, w)`` float in [0, 1]; ``true`` ``(B, T, 2, h, w)`` or None;
+    ``motion`` the attached trajectory parameters ``(B, C, h, w)`` (see ``attach_motion``) or None."""
 
     blurry: torch.Tensor
     sharp: torch.Tensor
     true: torch.Tensor | None
     times: torch.Tensor | None
+    motion: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> "Batch":
         move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
-        return Batch(move(self.blurry), move(self.sharp), move(self.true), move(self.times))
+        return Batch(move(self.blurry), move(self.sharp), move(self.true), move(self.times), move(self.motion))
 
 
 class PairedImages:
@@ -76,6 +78,7 @@ class PairedImages:
         self.sharp: list[torch.Tensor] = []
         self.true: list[torch.Tensor | None] = []
         self.times: torch.Tensor | None = None
+        self.motion: list[torch.Tensor] | None = None
         self.paths: set[Path] = set()
         self.add(pairs, progress=progress)
 
@@ -112,38 +115,63 @@ class PairedImages:
     def __len__(self) -> int:
         return len(self.blurry)
 
+    def attach_motion(self, params: Sequence[torch.Tensor]) -> None:
+        """Give every pair the trajectory parameters ``(C, h, w)`` of its blurry image (e.g. a
+        frozen offset network's), cropped and mirrored with it in every batch. Any constraint's
+        parameters are ``(Δx, Δy)`` pairs, so they transform like the true trajectory."""
+        if len(params) != len(self):
+            raise ValueError(f"{len(params)} parameter maps for {len(self)} pairs")
+        self.motion = []
+        for p, b in zip(params, self.blurry):
+            if p.dim() != 3 or p.shape[0] % 2 or p.shape[-2:] != b.shape[-2:]:
+                raise ValueError(f"parameters must be (2k, h, w) like their image, got {tuple(p.shape)}")
+            self.motion.append(p.reshape(p.shape[0] // 2, 2, *p.shape[-2:]).half())
+
     def batch(self, rng: np.random.Generator, size: int, crop: int) -> Batch:
         """``size`` random crops with random flips/transposes (exact symmetries of Eq. 3)."""
-        bl, sh, tr = [], [], []
+        bl, sh, tr, mo = [], [], [], []
         for _ in range(size):
             i = int(rng.integers(len(self)))
             b, s, t = self.blurry[i], self.sharp[i], self.true[i]
+            m = None if self.motion is None else self.motion[i]
             h, w = b.shape[-2:]
             ch, cw = min(crop, h), min(crop, w)
             y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
             b, s = b[:, y : y + ch, x : x + cw], s[:, y : y + ch, x : x + cw]
             t = None if t is None else t[..., y : y + ch, x : x + cw].float()
-            b, s, t = augment(b, s, t, flip_x=rng.random() < 0.5, flip_y=rng.random() < 0.5, transpose=ch == cw and rng.random() < 0.5)
+            m = None if m is None else m[..., y : y + ch, x : x + cw].float()
+            b, s, t, m = augment(b, s, t, m, flip_x=rng.random() < 0.5, flip_y=rng.random() < 0.5, transpose=ch == cw and rng.random() < 0.5)
             bl.append(b)
             sh.append(s)
             tr.append(t)
+            mo.append(None if m is None else m.flatten(0, 1))
         true = torch.stack(tr) if self.has_truth else None
-        return Batch(torch.stack(bl).float() / 255, torch.stack(sh).float() / 255, true, self.times if self.has_truth else None)
+        motion = None if self.motion is None else torch.stack(mo)
+        return Batch(torch.stack(bl).float() / 255, torch.stack(sh).float() / 255, true, self.times if self.has_truth else None, motion)
 
 
-def augment(blurry: torch.Tensor, sharp: torch.Tensor, true: torch.Tensor | None, *, flip_x: bool, flip_y: bool, transpose: bool):
-    """Flip/transpose images ``(3, h, w)`` and the trajectory ``(T, 2, h, w)`` consistently:
-    mirroring the image mirrors the motion, so Δx (or Δy) changes sign."""
+def _mirror_field(field: torch.Tensor | None, *, flip_x: bool, flip_y: bool, transpose: bool) -> torch.Tensor | None:
+    """A vector field ``(T, 2, h, w)`` of ``(Δx, Δy)`` under the same flips as its image."""
+    if field is None:
+        return None
+    if flip_x:
+        field = field.flip(-1) * torch.tensor([-1.0, 1.0]).view(1, 2, 1, 1)
+    if flip_y:
+        field = field.flip(-2) * torch.tensor([1.0, -1.0]).view(1, 2, 1, 1)
+    if transpose:
+        field = field.transpose(-1, -2).flip(1)
+    return field.contiguous()
+
+
+def augment(blurry: torch.Tensor, sharp: torch.Tensor, *fields: torch.Tensor | None, flip_x: bool, flip_y: bool, transpose: bool):
+    """Flip/transpose images ``(3, h, w)`` and vector fields ``(T, 2, h, w)`` (the trajectory,
+    its parameters) consistently: mirroring the image mirrors the motion, so Δx (or Δy) changes
+    sign. Returns ``(blurry, sharp, *fields)``."""
     if flip_x:
         blurry, sharp = blurry.flip(-1), sharp.flip(-1)
-        if true is not None:
-            true = true.flip(-1) * torch.tensor([-1.0, 1.0]).view(1, 2, 1, 1)
     if flip_y:
         blurry, sharp = blurry.flip(-2), sharp.flip(-2)
-        if true is not None:
-            true = true.flip(-2) * torch.tensor([1.0, -1.0]).view(1, 2, 1, 1)
     if transpose:
         blurry, sharp = blurry.transpose(-1, -2), sharp.transpose(-1, -2)
-        if true is not None:
-            true = true.transpose(-1, -2).flip(1)
-    return blurry.contiguous(), sharp.contiguous(), None if true is None else true.contiguous()
+    mirrored = (_mirror_field(f, flip_x=flip_x, flip_y=flip_y, transpose=transpose) for f in fields)
+    return (blurry.contiguous(), sharp.contiguous(), *mirrored)

@@ -138,15 +138,20 @@ def to_deform_conv2d_offsets(tap_offsets: torch.Tensor) -> torch.Tensor:
 class MotionAwareConv2d(nn.Module):
     """Motion-aware 3×3 convolution (Eq. 16), a thin wrapper of ``motion_aware_conv2d``.
 
-    ``forward`` takes the per-tap offsets already scaled by α and sized to ``x``; build them
-    with ``tap_offsets(params, constraint, size)``, which uses this layer's ``alpha``.
+    The layer owns α: ``forward`` takes the *unscaled* trajectory at the tap times, ``Δp(t_k)``
+    sized to ``x`` (``tap_offsets(params, constraint, size)``), so several layers can share one
+    computation of it. With ``learn_alpha`` α is a trained parameter starting at ``alpha``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, *, alpha: float = 0.1, bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, *, alpha: float = 0.1, learn_alpha: bool = False, bias: bool = True) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.alpha = float(alpha)
+        a = torch.tensor(float(alpha))
+        if learn_alpha:
+            self.alpha = nn.Parameter(a)
+        else:
+            self.register_buffer("alpha", a)
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, 3, 3))
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
         self.reset_parameters()
@@ -158,13 +163,15 @@ class MotionAwareConv2d(nn.Module):
             bound = 1 / math.sqrt(self.in_channels * 9)
             nn.init.uniform_(self.bias, -bound, bound)
 
-    def tap_offsets(self, params: torch.Tensor, constraint: str, size: tuple[int, int] | None = None) -> torch.Tensor:
-        """``trajectory_tap_offsets`` with this layer's α; ``(B, 9, 2, h, w)``."""
-        return trajectory_tap_offsets(params, constraint, alpha=self.alpha, size=size)
+    @staticmethod
+    def tap_offsets(params: torch.Tensor, constraint: str, size: tuple[int, int] | None = None) -> torch.Tensor:
+        """The unscaled trajectory ``Δp(t_k)`` at the 9 tap times, ``(B, 9, 2, h, w)``."""
+        return trajectory_tap_offsets(params, constraint, alpha=1.0, size=size)
 
     def forward(self, x: torch.Tensor, tap_offsets: torch.Tensor) -> torch.Tensor:
-        """``x`` ``(B, Cin, h, w)``, ``tap_offsets`` ``(B, 9, 2, h, w)`` → ``(B, Cout, h, w)``."""
-        return motion_aware_conv2d(x, self.weight, self.bias, tap_offsets)
+        """``x`` ``(B, Cin, h, w)``, unscaled ``tap_offsets`` ``(B, 9, 2, h, w)`` → ``(B, Cout, h, w)``."""
+        return motion_aware_conv2d(x, self.weight, self.bias, tap_offsets * self.alpha.to(tap_offsets.dtype))
 
     def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, alpha={self.alpha}, bias={self.bias is not None}"
+        learn = isinstance(self.alpha, nn.Parameter)
+        return f"{self.in_channels}, {self.out_channels}, alpha={float(self.alpha.detach()):g}{', learned' if learn else ''}, bias={self.bias is not None}"

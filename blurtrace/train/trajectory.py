@@ -2,12 +2,8 @@
 data, the true trajectory. Resumable, logs quality against CPU time, DDP under ``torchrun``."""
 from __future__ import annotations
 
-import json
-import math
-import os
-import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -16,15 +12,13 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from ..data.datasets import PairedImages, find_pairs
-from ..io import atomic_output
 from ..losses import LossWeights, trajectory_training_loss
 from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
 from ..scoring import score_trajectory
+from .common import SCHEDULES, RunState, checkpoint_path, log_record, load_checkpoint, lr_factor, save_checkpoint
 from .distributed import DistInfo, init_distributed, shutdown_distributed
-
-SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 
 
 @dataclass(frozen=True)
@@ -72,57 +66,11 @@ class TrajectoryTrainConfig:
         return cls(**d)
 
 
-def lr_factor(step: int, *, steps: int, warmup: int, schedule: str) -> float:
-    """Learning-rate multiplier at ``step``: linear warm-up, then ``schedule`` down to 0."""
-    if step < warmup:
-        return (step + 1) / warmup
-    if schedule == "constant":
-        return 1.0
-    progress = min(1.0, (step - warmup) / max(1, steps - warmup))
-    if schedule == "linear":
-        return 1.0 - progress
-    return 0.5 * (1 + math.cos(math.pi * progress))
-
-
 @dataclass(frozen=True)
 class TrainOutcome:
     checkpoint: Path
     model: OffsetNet  # this process's replica (identical on every rank under DDP)
     step: int
-
-
-@dataclass
-class RunState:
-    step: int = 0
-    cpu_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    history: list = field(default_factory=list)
-
-
-def checkpoint_path(out: Path) -> Path:
-    return Path(out) / "last.pt"
-
-
-def save_checkpoint(out: Path, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: TrajectoryTrainConfig, state: RunState, name: str = "last.pt") -> None:
-    path = Path(out) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "config": config.to_dict(),
-        "state": asdict(state),
-    }
-    with atomic_output(path) as tmp:
-        torch.save(payload, tmp)
-
-
-def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location="cpu", weights_only=False)
-
-
-def _log(out: Path, record: dict) -> None:
-    with open(Path(out) / "log.jsonl", "a") as f:
-        f.write(json.dumps(record) + "\n")
 
 
 def _val_key(scores: dict) -> float:
@@ -221,14 +169,14 @@ def train_trajectory(
         if dist_info.is_main and state.step % config.log_every == 0:
             rec = {"step": state.step, "lr": optimizer.param_groups[0]["lr"], "cpu_hours": state.cpu_seconds / 3600,
                    "wall_hours": state.wall_seconds / 3600, **{k: v / config.log_every for k, v in running.items()}}
-            _log(out, rec)
+            log_record(out, rec)
             running = {}
         if dist_info.is_main and val is not None and (state.step % config.val_every == 0 or state.step == config.steps):
             scores = validate(model, val, light=config.light, limit=config.val_limit, device=device)
             rec = {"step": state.step, "cpu_hours": state.cpu_seconds / 3600, "val": scores}
             best = min((_val_key(h["val"]) for h in state.history), default=None)
             state.history.append(rec)
-            _log(out, rec)
+            log_record(out, rec)
             if best is None or _val_key(scores) < best:
                 # the held-out optimum, kept beside last.pt (which is what resuming uses)
                 save_checkpoint(out, model=model, optimizer=optimizer, config=config, state=state, name="best.pt")

@@ -1,0 +1,218 @@
+"""The deblurring network: a DMPHN multi-patch hierarchy with motion-aware convolutions
+(paper §5.1, Table 6).
+
+DMPHN (Zhang et al. 2019) stacks ``levels`` encoder–decoders. The coarsest level cuts the photo
+into the most patches (1-2-4: 4 patches, then 2, then the whole photo); each finer level reads the
+photo plus the residual of the level below and adds that level's features to its own, so
+context flows up while every level keeps full resolution. Each encoder–decoder is the DMPHN
+one: a 3×3 stem, stride-2 convolutions to 2× and 4× width, two residual blocks per stage, and
+transposed convolutions back up.
+
+The paper's idea (Eq. 16): in the *last decoder stage* of the finest level, 3×3 filters are
+bent along each pixel's exposure trajectory, so the filter that undoes a blur reads the pixels
+the blur mixed. A motion-aware convolution costs ≈ 6× a plain one on a CPU (nine bilinear
+gathers of the feature map), so ``motion_aware`` says how many of that stage's four
+convolutions are bent, first ones first; ``0`` is the same network with plain 3×3 convolutions
+(the ablation of Table 6), which ignores the trajectory.
+
+Deviations from DMPHN, for a network that must learn on two CPU cores: the output is the blurry
+photo plus a predicted residual (identity at initialisation), width is a parameter (DMPHN: 32),
+and α of each motion-aware layer is learned, starting at the paper's 0.1.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..ops.deform import MotionAwareConv2d
+from ..ops.trajectory import check_constraint, num_channels
+
+# (rows, cols) of patches per level, coarsest last: DMPHN(1-2-4) uses the first three
+PATCH_GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (2, 1), (2, 2), (4, 2))
+
+
+@dataclass(frozen=True)
+class DeblurNetConfig:
+    """Named hyper-parameters of the deblurring network.
+
+    Attributes:
+        width: channels at full resolution (2× and 4× in the two lower stages); DMPHN uses 32.
+        levels: 1 … 4 multi-patch levels; 3 is DMPHN(1-2-4).
+        motion_aware: how many of the last decoder stage's four 3×3 convolutions follow the
+            trajectory (Eq. 16), 0 … 4; 0 is the plain backbone.
+        alpha: initial α of the motion-aware layers (paper 0.1).
+        learn_alpha: train α with the weights.
+        constraint: trajectory parameterisation of the offset network that feeds this one.
+        n_offsets: that network's N (matters only for ``none``).
+    """
+
+    width: int = 16
+    levels: int = 3
+    motion_aware: int = 1
+    alpha: float = 0.1
+    learn_alpha: bool = True
+    constraint: str = "quadratic"
+    n_offsets: int = 15
+
+    def __post_init__(self) -> None:
+        check_constraint(self.constraint)
+        if not 1 <= self.levels <= len(PATCH_GRIDS):
+            raise ValueError(f"levels must be 1 … {len(PATCH_GRIDS)}, not {self.levels}")
+        if not 0 <= self.motion_aware <= 4:
+            raise ValueError(f"motion_aware must be 0 … 4 (convolutions of the last stage), not {self.motion_aware}")
+        if self.width < 1:
+            raise ValueError("width must be positive")
+
+    @property
+    def trajectory_channels(self) -> int:
+        return num_channels(self.constraint, self.n_offsets)
+
+    @property
+    def multiple(self) -> int:
+        """Input sides are padded to a multiple of this (patch grid × two stride-2 stages)."""
+        rows, cols = PATCH_GRIDS[self.levels - 1]
+        return 4 * max(rows, cols)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+
+
+class ResBlock(nn.Module):
+    """DMPHN's residual block: conv → ReLU → conv, plus the input."""
+
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = _conv(ch, ch), _conv(ch, ch)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(x)))
+
+
+class MotionAwareResBlock(nn.Module):
+    """The residual block with its first ``bent`` (1 or 2) filters following the exposure
+    trajectory (Eq. 16); ``forward(x, taps)`` takes the unscaled ``Δp(t_k)``."""
+
+    def __init__(self, ch: int, *, bent: int, alpha: float, learn_alpha: bool) -> None:
+        super().__init__()
+        self.conv1 = MotionAwareConv2d(ch, ch, alpha=alpha, learn_alpha=learn_alpha)
+        self.conv2 = MotionAwareConv2d(ch, ch, alpha=alpha, learn_alpha=learn_alpha) if bent > 1 else _conv(ch, ch)
+
+    def forward(self, x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.conv1(x, taps))
+        return x + (self.conv2(y, taps) if isinstance(self.conv2, MotionAwareConv2d) else self.conv2(y))
+
+
+class Encoder(nn.Module):
+    """``(B, 3, h, w)`` → ``(B, 4·width, h/4, w/4)``."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        w = width
+        self.stages = nn.Sequential(
+            _conv(3, w), ResBlock(w), ResBlock(w),
+            _conv(w, 2 * w, stride=2), ResBlock(2 * w), ResBlock(2 * w),
+            _conv(2 * w, 4 * w, stride=2), ResBlock(4 * w), ResBlock(4 * w),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.stages(x)
+
+
+class Decoder(nn.Module):
+    """``(B, 4·width, h/4, w/4)`` → ``(B, 3, h, w)``; the last stage optionally motion-aware."""
+
+    def __init__(self, width: int, *, motion_aware: int = 0, alpha: float = 0.1, learn_alpha: bool = True) -> None:
+        super().__init__()
+        w = width
+        self.low = nn.Sequential(
+            ResBlock(4 * w), ResBlock(4 * w), nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
+            ResBlock(2 * w), ResBlock(2 * w), nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
+        )
+        bent = [min(2, max(0, motion_aware - 2 * i)) for i in range(2)]  # convolutions bent per block
+        self.last = nn.ModuleList([
+            MotionAwareResBlock(w, bent=b, alpha=alpha, learn_alpha=learn_alpha) if b else ResBlock(w) for b in bent
+        ])
+        self.out = _conv(w, 3)
+
+    def forward(self, f: torch.Tensor, taps: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.low(f)
+        for block in self.last:
+            x = block(x, taps) if isinstance(block, MotionAwareResBlock) else block(x)
+        return self.out(x)
+
+
+def to_patches(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """``(B, C, H, W)`` → ``(B·rows·cols, C, H/rows, W/cols)``, patches row-major per image."""
+    b, c, h, w = x.shape
+    x = x.view(b, c, rows, h // rows, cols, w // cols).permute(0, 2, 4, 1, 3, 5)
+    return x.reshape(b * rows * cols, c, h // rows, w // cols)
+
+
+def from_patches(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """Inverse of :func:`to_patches`."""
+    n, c, ph, pw = x.shape
+    b = n // (rows * cols)
+    x = x.view(b, rows, cols, c, ph, pw).permute(0, 3, 1, 4, 2, 5)
+    return x.reshape(b, c, rows * ph, cols * pw)
+
+
+def _regroup(x: torch.Tensor, src: tuple[int, int], dst: tuple[int, int]) -> torch.Tensor:
+    """Patches of one grid → patches of a coarser grid (``dst`` divides ``src``)."""
+    return to_patches(from_patches(x, *src), *dst)
+
+
+class DeblurNet(nn.Module):
+    """Blurry photo (and its trajectory parameters) → sharp photo.
+
+    ``forward(blurry, params)``: ``blurry`` ``(B, 3, H, W)`` in [0, 1], ``params`` ``(B, C, H, W)``
+    the offset network's raw output for the same photo (ignored unless ``motion_aware``).
+    Any size: padded inside to ``config.multiple``, cropped back. Returns ``(B, 3, H, W)``.
+    """
+
+    def __init__(self, config: DeblurNetConfig = DeblurNetConfig()) -> None:
+        super().__init__()
+        self.config = config
+        w = config.width
+        self.encoders = nn.ModuleList([Encoder(w) for _ in range(config.levels)])
+        self.decoders = nn.ModuleList([
+            Decoder(w, motion_aware=config.motion_aware if i == 0 else 0, alpha=config.alpha, learn_alpha=config.learn_alpha)
+            for i in range(config.levels)
+        ])
+        # the residual starts at zero: an untrained network returns its input, not noise
+        nn.init.zeros_(self.decoders[0].out.weight)
+        nn.init.zeros_(self.decoders[0].out.bias)
+
+    def forward(self, blurry: torch.Tensor, params: torch.Tensor | None = None) -> torch.Tensor:
+        cfg = self.config
+        if cfg.motion_aware:
+            if params is None:
+                raise ValueError("a motion-aware network needs the trajectory parameters")
+            if params.shape[0] != blurry.shape[0] or params.shape[1] != cfg.trajectory_channels or params.shape[-2:] != blurry.shape[-2:]:
+                raise ValueError(f"params must be (B, {cfg.trajectory_channels}, H, W) like the image, got {tuple(params.shape)}")
+        h, w = blurry.shape[-2:]
+        m = cfg.multiple
+        ph, pw = -h % m, -w % m
+        x = F.pad(blurry, (0, pw, 0, ph), mode="replicate") if ph or pw else blurry
+        residual = feats = None
+        grid_below = None
+        for level in reversed(range(cfg.levels)):  # coarsest (most patches) first
+            grid = PATCH_GRIDS[level]
+            inp = to_patches(x, *grid)
+            if residual is not None:
+                inp = inp + _regroup(residual, grid_below, grid)
+            f = self.encoders[level](inp)
+            if feats is not None:
+                f = f + _regroup(feats, grid_below, grid)
+            taps = None
+            if level == 0 and cfg.motion_aware:
+                p = F.pad(params, (0, pw, 0, ph), mode="replicate") if ph or pw else params
+                taps = MotionAwareConv2d.tap_offsets(p.to(x.dtype), cfg.constraint)
+            residual, feats, grid_below = self.decoders[level](f, taps), f, grid
+        return (x + residual)[..., :h, :w]

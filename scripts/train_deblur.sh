@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The commands behind the shipped deblurring weights (blurtrace/weights/deblur-motion-aware) and
+# the Table-6 ablation (the same backbone without motion-aware convolutions), trained side by
+# side on one CPU thread each, at the same steps, batch and data.
+# Every run resumes: rerun in a later session to continue.
+#   bash scripts/train_deblur.sh [STEPS]        (default 9000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BLURTRACE:-.venv/bin/blurtrace}
+STEPS=${1:-9000}
+bash scripts/training_data.sh  # the trajectory model's data (resumable: nothing to do if present)
+common=(--data data/train --val data/val/dynamic --steps "$STEPS" --batch-size 8 --crop 96 --lr 5e-4
+        --schedule cosine --width 16 --levels 3 --val-every 500 --checkpoint-every 250 --threads 1)
+OMP_NUM_THREADS=1 $B train deblur "${common[@]}" --motion-aware 1 --out weights/runs/deblur-motion-aware &
+OMP_NUM_THREADS=1 $B train deblur "${common[@]}" --motion-aware 0 --out weights/runs/deblur-backbone &
+wait

@@ -1,0 +1,136 @@
+"""The deblurring network end to end: training (resumable), export, predictor, CLI, eval."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from blurtrace.cli import app
+from blurtrace.data.datasets import PairedImages, find_pairs
+from blurtrace.data.synth import SynthConfig, synthesize
+from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, choose_deblur_method
+from blurtrace.models.deblur_net import DeblurNetConfig
+from blurtrace.tiling import tiled_apply
+from blurtrace.train.deblur import DeblurTrainConfig, train_deblur
+from blurtrace.train.export import export_checkpoint
+from blurtrace.weights import read_manifest
+
+from conftest import textured_photo
+
+runner = CliRunner()
+TINY = DeblurNetConfig(width=4, levels=2, motion_aware=1, n_offsets=5)  # fits the tiny trajectory model (N = 5)
+
+
+@pytest.fixture
+def pairs(tmp_path, photo_dir):
+    out = tmp_path / "pairs"
+    synthesize(photo_dir, out, count=3, config=SynthConfig(height=40, width=48, motion="dynamic", max_extent=3, gt_times=5), seed=0)
+    return out
+
+
+def _config(pairs, out, **kw):
+    base = dict(data=str(pairs), out=str(out), model=TINY, steps=4, batch_size=2, crop=32, warmup=1, checkpoint_every=2, log_every=1,
+                val=str(pairs), val_every=2, val_limit=2)
+    return DeblurTrainConfig(**{**base, **kw})
+
+
+def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
+    out = tmp_path / "run"
+    first = train_deblur(_config(pairs, out), device=torch.device("cpu"), stop_after=2)
+    assert first.step == 2
+    before = {k: v.clone() for k, v in first.model.state_dict().items()}
+    second = train_deblur(_config(pairs, out), device=torch.device("cpu"))
+    assert second.step == 4  # resumed, not restarted
+    assert any(not torch.equal(before[k], v) for k, v in second.model.state_dict().items())
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "val" in r] == [2, 4]
+    assert all(np.isfinite(r["loss"]) and r["cpu_hours"] > 0 for r in log if "loss" in r)
+    assert (out / "best.pt").exists()
+    with pytest.raises(ValueError, match="holds a"):
+        train_deblur(_config(pairs, out, model=DeblurNetConfig(width=8, levels=2, n_offsets=5)), device=torch.device("cpu"))
+
+    path = export_checkpoint(out / "last.pt", name="tiny-deblur", dest=tiny_weights, default=True)
+    entry = read_manifest(tiny_weights)["models"]["tiny-deblur"]
+    assert entry["task"] == "deblur" and entry["architecture"] == TINY.to_dict()
+    assert entry["training"]["steps"] == 4 and entry["training"]["trajectory_model"]["file"] == "tiny.safetensors"
+    assert choose_deblur_method("auto") == "net"
+
+    photo = textured_photo(37, 53).astype(np.float32) / 255
+    traj = TrajectoryPredictor()(photo)
+    deblurrer = DeblurPredictor()
+    assert deblurrer.method == "net" and deblurrer.weights_path == path
+    sharp = deblurrer(photo, traj)
+    assert sharp.shape == photo.shape and sharp.dtype == np.float32 and 0 <= sharp.min() and sharp.max() <= 1
+    # tiles cross-fade into the whole-image result (the network sees a different patch grid
+    # per tile, so only close, not equal)
+    tiled = DeblurPredictor(tile=32, overlap=16)(photo, traj)
+    assert np.abs(tiled - sharp).mean() < 0.02
+
+    src = tmp_path / "p.png"
+    from PIL import Image
+
+    Image.fromarray(textured_photo(40, 48)).save(src)
+    r = runner.invoke(app, ["deblur", str(src), "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["method"] == "net" and (tmp_path / "p.deblurred.png").exists()
+    r = runner.invoke(app, ["deblur", str(src), "--method", "deconv", "--iterations", "2", "--json", "-o", str(tmp_path / "d.png")])
+    assert r.exit_code == 0 and json.loads(r.stdout)["method"] == "deconv"
+    r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "2"])
+    assert r.exit_code == 0, r.stderr
+    mean = json.loads(r.stdout.splitlines()[-1])["mean"]
+    assert mean["count"] == 2 and np.isfinite(mean["psnr"]) and mean["seconds"] > 0
+    r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--true-trajectory"])
+    assert r.exit_code == 0, r.stderr
+
+
+def test_without_deblur_weights_auto_means_deconv_and_net_is_an_environment_error(tmp_path, tiny_weights):
+    assert choose_deblur_method("auto") == "deconv"
+    src = tmp_path / "p.png"
+    from PIL import Image
+
+    Image.fromarray(textured_photo(40, 48)).save(src)
+    r = runner.invoke(app, ["deblur", str(src), "--method", "net"])
+    assert r.exit_code == 3 and "deblur" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "p.deblurred.png").exists()
+
+
+def test_train_deblur_cli_usage_errors(pairs, tmp_path, tiny_weights):
+    r = runner.invoke(app, ["train", "deblur", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--steps", "1"])
+    assert r.exit_code == 2 and "nowhere" in r.stderr
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--motion-aware", "7"])
+    assert r.exit_code == 2
+    # the deblurring model takes the trajectory model's parameterisation (quadratic, N = 5)
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--steps", "1", "--width", "4", "--levels", "1",
+                            "--batch-size", "1", "--crop", "32"])
+    assert r.exit_code == 0, r.stderr
+    assert torch.load(tmp_path / "o" / "last.pt", weights_only=False)["config"]["model"]["n_offsets"] == 5
+    assert (tmp_path / "o" / "command.txt").exists()
+
+
+def test_motion_follows_crops_and_flips(pairs):
+    """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
+    negates Δx, a transpose swaps Δx and Δy."""
+    data = PairedImages(find_pairs(pairs))
+    h, w = data.blurry[0].shape[-2:]
+    yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    field = torch.stack([xx, yy, xx + 1000, yy + 1000])  # (Δx, Δy) pairs that say where they were
+    data.attach_motion([field.clone() for _ in range(len(data))])
+    for seed in range(20):
+        b = data.batch(np.random.default_rng(seed), 1, 32)
+        m = b.motion[0]
+        assert m.shape == (4, 32, 32)
+        # the field sampled the same pixel as the image: its Δx/Δy magnitudes are coordinates,
+        # consistent between the two pairs
+        assert torch.allclose(m[2].abs() - m[0].abs(), torch.full((32, 32), 1000.0)) or torch.allclose(m[2].abs() - m[1].abs(), torch.full((32, 32), 1000.0))
+    with pytest.raises(ValueError, match="parameter maps"):
+        data.attach_motion([field])
+
+
+def test_tiled_apply_cuts_every_input_alike():
+    x = torch.rand(1, 3, 70, 90)
+    p = torch.rand(1, 2, 70, 90)
+    out = tiled_apply(lambda a, b: torch.cat([a, b], 1) * 2, x, p, out_channels=5, tile=32, overlap=16)
+    assert torch.allclose(out, torch.cat([x, p], 1) * 2, atol=1e-5)
+    with pytest.raises(ValueError, match="height and width"):
+        tiled_apply(lambda a, b: a, x, p[..., :10], out_channels=3, tile=32, overlap=16)
