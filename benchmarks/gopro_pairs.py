@@ -31,12 +31,13 @@ def main() -> int:
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     ap.add_argument("--deblur", choices=("net", "deconv"), action="append", default=[], help="also deblur with this method and score against the sharp frame")
     ap.add_argument("--iterations", type=int, default=30, help="deconv iterations")
+    ap.add_argument("--deblur-weights", default=None, help="deblurring network weights for --deblur net (default: the shipped ones)")
     args = ap.parse_args()
     if not args.root.is_dir():
         print(f"skipped: {args.root} not found", file=sys.stderr)
         return 0
     pred = TrajectoryPredictor(weights=args.weights, device="cpu")
-    deblurrers = {m: DeblurPredictor(method=m, device="cpu", iterations=args.iterations) for m in args.deblur}
+    deblurrers = {m: DeblurPredictor(method=m, weights=args.deblur_weights if m == "net" else None, device="cpu", iterations=args.iterations) for m in args.deblur}
     for blur_path in sorted(args.root.glob("*_blur.png")):
         name = blur_path.name[: -len("_blur.png")]
         blurry = read_image(blur_path).to_float()

@@ -116,11 +116,14 @@ class DeblurPredictor:
     """
 
     def __init__(self, *, method: str = "auto", weights: str | Path | None = None, device: str = "auto",
-                 iterations: int = 30, tile: int = 512, overlap: int = 64) -> None:
+                 iterations: int = 30, tile: int | None = None, overlap: int = 64) -> None:
         method = choose_deblur_method(method, weights)
         if method not in DEBLUR_METHODS:
             raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
-        self.method, self.iterations, self.tile, self.overlap = method, iterations, tile, overlap
+        # the network needs ≈ 1 GB per megapixel-tile; deconvolution keeps N warped copies and
+        # their gradients per iteration, so it gets smaller tiles
+        self.method, self.iterations, self.overlap = method, iterations, overlap
+        self.tile = tile or (1024 if method == "net" else 512)
         self.device = resolve_device(device)
         self.model: DeblurNet | None = None
         self.weights_path: Path | None = None

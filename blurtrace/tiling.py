@@ -46,7 +46,8 @@ def tiled_apply(
         image: ``(1, C, H, W)`` on any device; ``fn`` gets one tile of it at a time.
         others: more ``(1, C', H, W)`` inputs (e.g. trajectory parameters), cut into the same
             tiles and passed after ``image``: no concatenated copy of a large photo.
-        tile, overlap: tile side and overlap in pixels (``overlap < tile``).
+        tile, overlap: tile side and overlap in pixels (``overlap < tile``); an image of at
+            most ``tile²`` pixels, whatever its shape, is processed whole.
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU.
@@ -54,7 +55,7 @@ def tiled_apply(
     _, _, h, w = image.shape
     if any(o.shape[-2:] != image.shape[-2:] for o in others):
         raise ValueError("all inputs of tiled_apply must share the image's height and width")
-    if h <= tile and w <= tile:
+    if h * w <= tile * tile:  # memory goes with the pixel count: a 1280×720 photo fits a 1024² budget whole
         return fn(image, *others).float().cpu()
     if not 0 <= overlap < tile:
         raise ValueError("overlap must be smaller than the tile")

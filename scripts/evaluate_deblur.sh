@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Figures for the README's deblurring table (model-based deconvolution, no extra weights).
-#   bash scripts/evaluate_deblur.sh [WEIGHTS.safetensors]
+# Figures for the README's deblurring table (paper Tables 5-6): blurry input, the backbone alone,
+# the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution.
+#   bash scripts/evaluate_deblur.sh
+# Needs the held-out set of scripts/evaluate_trajectory.sh and the ablation weights exported by
+# `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
+# Writes data/results/deblur-*.jsonl (git-ignored) and prints the means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
-W=${1:+--weights $1}
+D=data/eval/dynamic-640x360
 mkdir -p data/results
-# the held-out dynamic set made by scripts/evaluate_trajectory.sh; deconv is slow, so the first 8
-$B eval deblur data/eval/dynamic-640x360 $W --limit 8 --json > data/results/deblur-dynamic.jsonl
-$B eval deblur data/eval/dynamic-640x360 --true-trajectory --limit 8 --json > data/results/deblur-dynamic-true.jsonl
-tail -1 data/results/deblur-dynamic.jsonl; tail -1 data/results/deblur-dynamic-true.jsonl
+OMP_NUM_THREADS=1 $B synth data/photos/raw/mate $D --count 40 --motion dynamic --seed 1000 --size 640x360 --max-blur 12 --gt-times 15
+$B eval deblur $D --method net --json > data/results/deblur-dynamic-net.jsonl
+$B eval deblur $D --method net --deblur-weights weights/ablations/deblur-backbone.safetensors --json > data/results/deblur-dynamic-backbone.jsonl
+$B eval deblur $D --method net --true-trajectory --json > data/results/deblur-dynamic-net-true.jsonl
+# deconvolution is slow: the first 8 scenes
+$B eval deblur $D --method deconv --limit 8 --json > data/results/deblur-dynamic-deconv.jsonl
+$B eval deblur $D --method deconv --true-trajectory --limit 8 --json > data/results/deblur-dynamic-deconv-true.jsonl
+$B eval deblur $D --method net --limit 8 --json > data/results/deblur-dynamic-net-first8.jsonl
+for f in net backbone net-true deconv deconv-true net-first8; do echo "$f: $(tail -1 data/results/deblur-dynamic-$f.jsonl)"; done
+# the two real GoPro pairs, when ../shared/realworld is present
 if [ -d ../shared/realworld/gopro_pairs ]; then
-  .venv/bin/python benchmarks/gopro_pairs.py $W --deblur 30 > data/results/deblur-gopro.jsonl
-  cat data/results/deblur-gopro.jsonl
+  .venv/bin/python benchmarks/gopro_pairs.py --deblur net --deblur deconv > data/results/deblur-gopro.jsonl
+  .venv/bin/python benchmarks/gopro_pairs.py --deblur net --deblur-weights weights/ablations/deblur-backbone.safetensors > data/results/deblur-gopro-backbone.jsonl
+  cat data/results/deblur-gopro.jsonl data/results/deblur-gopro-backbone.jsonl
 fi
