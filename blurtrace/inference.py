@@ -46,6 +46,22 @@ class Trajectories:
         t = uniform_times(self.n_offsets) if times is None else torch.as_tensor(times, dtype=torch.float32)
         return trajectory(self.params, self.constraint, t)
 
+    def at(self, rows: np.ndarray, cols: np.ndarray, times=None) -> np.ndarray:
+        """Offsets ``(T, 2, P)`` at the ``P`` pixels ``(rows[i], cols[i])`` only."""
+        t = uniform_times(self.n_offsets) if times is None else torch.as_tensor(times, dtype=torch.float32)
+        p = self.params[0][:, torch.as_tensor(rows), torch.as_tensor(cols)]  # (C, P)
+        return trajectory(p[None, :, :, None], self.constraint, t)[0, :, :, :, 0].numpy()
+
+    def magnitude(self, times=None, *, stride: int = 1, rows: int = 256) -> np.ndarray:
+        """Trajectory length per pixel (``overlay.blur_magnitude``), ``(H/stride, W/stride)``,
+        computed a band of rows at a time: never all offsets of a large photo at once."""
+        from .overlay import blur_magnitude
+
+        t = uniform_times(self.n_offsets) if times is None else torch.as_tensor(times, dtype=torch.float32)
+        params = self.params[..., ::stride, ::stride]
+        bands = [blur_magnitude(trajectory(params[..., y : y + rows, :], self.constraint, t)[0].numpy()) for y in range(0, params.shape[-2], rows)]
+        return np.concatenate(bands, axis=0) if bands else np.zeros((0, params.shape[-1]), np.float32)
+
     def to_file(self, n: int | None = None) -> OffsetsFile:
         """The offsets contract (DESIGN §2) at ``n`` uniform times (default: the model's N)."""
         times = uniform_times(n or self.n_offsets)

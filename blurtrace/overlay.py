@@ -205,7 +205,9 @@ def draw_trajectories(
 
     Args:
         image: ``H×W×3`` uint8 RGB, or float in [0, 1].
-        offsets: ``(N, 2, H, W)`` float pixel offsets in time order.
+        offsets: ``(N, 2, H, W)`` float pixel offsets in time order, or a function
+            ``(rows, cols) → (N, 2, P)`` giving them at the ``P`` drawn pixels only (a large
+            photo's full offsets need not exist).
         spacing: grid step in pixels (≥ 1).
         magnify: scale factor for the drawn offsets; ``None`` picks one so that the typical
             (90th percentile) trajectory is about ``0.6·spacing`` long — short motion is
@@ -222,10 +224,14 @@ def draw_trajectories(
         ``H×W×3`` uint8 RGB.
     """
     rgb = _as_rgb_uint8(image)
-    off = _as_offsets(offsets)
-    n, _, h, w = off.shape
-    if rgb.shape[:2] != (h, w):
-        raise ValueError(f"offsets {off.shape} do not match image {rgb.shape}")
+    if callable(offsets):
+        h, w = rgb.shape[:2]
+        off = None
+    else:
+        off = _as_offsets(offsets)
+        if rgb.shape[:2] != off.shape[2:]:
+            raise ValueError(f"offsets {off.shape} do not match image {rgb.shape}")
+        h, w = off.shape[2:]
     if int(spacing) != spacing or spacing < 1:
         raise ValueError(f"spacing must be a positive integer, got {spacing!r}")
     if not 0.0 <= dim <= 1.0:
@@ -235,11 +241,12 @@ def draw_trajectories(
     if magnify is not None and not magnify > 0:
         raise ValueError(f"magnify must be positive or None, got {magnify!r}")
     spacing = int(spacing)
-    t = _as_times(times, n)
-
     ys, xs = grid_points(h, spacing), grid_points(w, spacing)
     gy, gx = (a.reshape(-1) for a in np.meshgrid(ys, xs, indexing="ij"))
-    local = off[:, :, gy, gx].astype(np.float64)  # (N, 2, P): only the drawn trajectories
+    # (N, 2, P): only the drawn trajectories
+    local = (np.asarray(offsets(gy, gx)) if off is None else off[:, :, gy, gx]).astype(np.float64)
+    n = local.shape[0]
+    t = _as_times(times, n)
     if magnify is None:
         magnify = auto_magnify(_path_lengths(local), spacing)
     magnify = float(magnify)
@@ -295,11 +302,13 @@ def draw_trajectories(
     return canvas
 
 
-def magnitude_map(offsets, *, vmax: float | None = None, legend: bool = True) -> np.ndarray:
+def magnitude_map(offsets=None, *, magnitude: np.ndarray | None = None, vmax: float | None = None, legend: bool = True) -> np.ndarray:
     """Colour picture of the blur length (:func:`blur_magnitude`) of every pixel.
 
     Args:
-        offsets: ``(N, 2, H, W)`` float pixel offsets in time order.
+        offsets: ``(N, 2, H, W)`` float pixel offsets in time order, or ``None`` and
+        magnitude: the ``H×W`` blur lengths already computed (for photos whose full
+            offsets would not fit in memory).
         vmax: length in pixels mapped to the top colour (longer ones saturate); ``None``
             uses the 99th percentile (1 px if the photo is still).
         legend: draw a labelled colour bar ``0 … vmax`` (pixels) in the bottom-left corner;
@@ -308,7 +317,7 @@ def magnitude_map(offsets, *, vmax: float | None = None, legend: bool = True) ->
     Returns:
         ``H×W×3`` uint8 RGB (viridis colormap: dark purple = no blur, yellow = ``vmax``).
     """
-    mag = blur_magnitude(offsets)
+    mag = blur_magnitude(offsets) if offsets is not None else np.asarray(magnitude, dtype=np.float32)
     if vmax is None:
         vmax = float(np.percentile(mag, 99)) if mag.size else 0.0
         if vmax <= 1e-6:

@@ -54,3 +54,17 @@ def test_image_to_tensor_dtypes():
     assert torch.all(image_to_tensor(a8) == 1) and torch.all(image_to_tensor(a16) == 1)
     with pytest.raises(ValueError):
         image_to_tensor(np.zeros((2, 3)))
+
+
+def test_offsets_at_pixels_and_banded_magnitude_match_the_full_offsets():
+    """The memory-light readers give what the full (T, 2, H, W) offsets give."""
+    from blurtrace.inference import Trajectories
+    from blurtrace.overlay import blur_magnitude
+
+    torch.manual_seed(3)
+    traj = Trajectories(params=torch.randn(1, 4, 37, 29) * 3, constraint="quadratic", n_offsets=9, light="linear")
+    full = traj.offsets()[0].numpy()
+    rows, cols = np.array([0, 5, 36, 20]), np.array([0, 28, 3, 11])
+    assert np.allclose(traj.at(rows, cols), full[:, :, rows, cols], atol=1e-6)
+    assert np.allclose(traj.magnitude(rows=8), blur_magnitude(full), atol=1e-5)
+    assert np.allclose(traj.magnitude(stride=3), blur_magnitude(full)[::3, ::3], atol=1e-5)
