@@ -134,3 +134,20 @@ def test_tiled_apply_cuts_every_input_alike():
     assert torch.allclose(out, torch.cat([x, p], 1) * 2, atol=1e-5)
     with pytest.raises(ValueError, match="height and width"):
         tiled_apply(lambda a, b: a, x, p[..., :10], out_channels=3, tile=32, overlap=16)
+
+
+def test_tampered_deblur_weights_exit_3(tmp_path, tiny_weights):
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export, register
+
+    export(DeblurNet(TINY).state_dict(), tiny_weights / "d.safetensors", task="deblur", architecture=TINY.to_dict(), info={})
+    register(tiny_weights, name="d", file="d.safetensors", task="deblur", architecture=TINY.to_dict(), info={}, default=True)
+    data = (tiny_weights / "d.safetensors").read_bytes()
+    (tiny_weights / "d.safetensors").write_bytes(data[: len(data) // 2])
+    src = tmp_path / "p.png"
+    from PIL import Image
+
+    Image.fromarray(textured_photo(40, 48)).save(src)
+    r = runner.invoke(app, ["deblur", str(src)])
+    assert r.exit_code == 3 and "sha256" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p.deblurred.png").exists()
