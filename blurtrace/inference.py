@@ -77,23 +77,29 @@ class Trajectories:
         )
 
 
+def _load_model(task: str, weights, config_type, model_type, what: str, device: torch.device):
+    """Verified weights → the network their metadata describes, in eval mode on ``device``;
+    returns it, the metadata and the file. Any mismatch is a ``WeightsError``."""
+    tensors, info, path = resolve(task, weights)
+    try:
+        config = config_type(**info["architecture"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise WeightsError(f"{path}: metadata does not describe {what} ({e})") from e
+    model = model_type(config)
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as e:
+        raise WeightsError(f"{path}: tensors do not fit the described network") from e
+    return model.eval().to(device), info, path
+
+
 class TrajectoryPredictor:
     """Estimate exposure trajectories of photos with the shipped (or given) weights."""
 
     def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128) -> None:
-        tensors, info, self.weights_path = resolve("trajectory", weights)
-        try:
-            config = OffsetNetConfig(**info["architecture"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise WeightsError(f"{self.weights_path}: metadata does not describe an offset network ({e})") from e
         self.device = resolve_device(device)
-        self.model = OffsetNet(config)
-        try:
-            self.model.load_state_dict(tensors)
-        except RuntimeError as e:
-            raise WeightsError(f"{self.weights_path}: tensors do not fit the described network") from e
-        self.model.eval().to(self.device)
-        self.config = config
+        self.model, info, self.weights_path = _load_model("trajectory", weights, OffsetNetConfig, OffsetNet, "an offset network", self.device)
+        self.config = self.model.config
         self.light = info.get("light", "linear")
         self.tile, self.overlap = tile, overlap
 
@@ -144,17 +150,7 @@ class DeblurPredictor:
         self.model: DeblurNet | None = None
         self.weights_path: Path | None = None
         if method == "net":
-            tensors, info, self.weights_path = resolve("deblur", weights)
-            try:
-                config = DeblurNetConfig(**info["architecture"])
-            except (KeyError, TypeError, ValueError) as e:
-                raise WeightsError(f"{self.weights_path}: metadata does not describe a deblurring network ({e})") from e
-            self.model = DeblurNet(config)
-            try:
-                self.model.load_state_dict(tensors)
-            except RuntimeError as e:
-                raise WeightsError(f"{self.weights_path}: tensors do not fit the described network") from e
-            self.model.eval().to(self.device)
+            self.model, _, self.weights_path = _load_model("deblur", weights, DeblurNetConfig, DeblurNet, "a deblurring network", self.device)
 
     def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
         """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""

@@ -1,14 +1,20 @@
-"""What every training run shares: the learning-rate schedule, resumable checkpoints, the log."""
+"""What every training run shares: the learning-rate schedule, resumable checkpoints, the log,
+and the loop bookkeeping around a loss (``TrainingRun``)."""
 from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from ..io import atomic_output
+from .distributed import init_distributed, shutdown_distributed
 
 SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 
@@ -59,3 +65,97 @@ def log_record(out: Path, record: dict) -> None:
         f.write(json.dumps(record) + "\n")
 
 
+
+
+class TrainingRun:
+    """The bookkeeping every training loop shares, around a loop that owns only its loss.
+
+    Sets up the device (one GPU per rank under ``torchrun``), builds the model after seeding,
+    Adam, resumes ``OUT/last.pt`` (refusing a checkpoint of another architecture), wraps the
+    model in DDP, sets the learning rate of each step, accounts CPU and wall time across
+    resumptions, logs running means every ``log_every`` steps, keeps ``best.pt`` by a
+    validation key (lower is better) and ``last.pt`` every ``checkpoint_every`` steps.
+    """
+
+    def __init__(self, config, build: Callable[[], torch.nn.Module], *, config_type, device: torch.device, resume: bool,
+                 stop_after: int | None, progress: Callable[[int, int, dict], None] | None) -> None:
+        self.dist = init_distributed(device)
+        if self.dist.enabled and device.type == "cuda":
+            device = torch.device("cuda", self.dist.local_rank)
+        self.config, self.device, self.progress = config, device, progress
+        self.out = Path(config.out)
+        self.checkpoint = checkpoint_path(self.out)
+        torch.manual_seed(config.seed)
+        self.model = build().to(device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.state = RunState()
+        if resume and self.checkpoint.exists():
+            payload = load_checkpoint(self.checkpoint)
+            saved = config_type.from_dict(payload["config"])
+            if saved.model != config.model:
+                raise ValueError(f"{self.checkpoint} holds a {saved.model} model, not {config.model}; use another --out")
+            self.model.load_state_dict(payload["model"])
+            self.optimizer.load_state_dict(payload["optimizer"])
+            self.state = RunState(**payload["state"])
+        self.ddp = DistributedDataParallel(self.model) if self.dist.enabled else self.model
+        self.last_step = config.steps if stop_after is None else min(config.steps, self.state.step + stop_after)
+        self._running: dict[str, float] = {}
+
+    @property
+    def is_main(self) -> bool:
+        return self.dist.is_main
+
+    def steps(self):
+        """Yield each step to run, with its learning rate set and its random generator: each
+        (seed, rank, step) has its own crops, so resuming replays nothing and skips nothing."""
+        if self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+        self.model.train()
+        self._clock = (time.process_time(), time.perf_counter(), self.state.cpu_seconds, self.state.wall_seconds)
+        cfg = self.config
+        while self.state.step < self.last_step:
+            step = self.state.step
+            for g in self.optimizer.param_groups:
+                g["lr"] = cfg.lr * lr_factor(step, steps=cfg.steps, warmup=cfg.warmup, schedule=cfg.schedule)
+            yield np.random.default_rng([cfg.seed, self.dist.rank, step])
+
+    def stepped(self, terms: dict[str, float]) -> None:
+        """Count a finished optimiser step with its loss terms: progress and the running log."""
+        self.state.step += 1
+        cpu0, wall0, base_cpu, base_wall = self._clock
+        self.state.cpu_seconds = base_cpu + time.process_time() - cpu0
+        self.state.wall_seconds = base_wall + time.perf_counter() - wall0
+        for k, v in terms.items():
+            self._running[k] = self._running.get(k, 0.0) + v
+        if self.progress is not None and self.is_main:
+            self.progress(self.state.step, self.config.steps, terms)
+        every = self.config.log_every
+        if self.is_main and self.state.step % every == 0:
+            log_record(self.out, {"step": self.state.step, "lr": self.optimizer.param_groups[0]["lr"], "cpu_hours": self.state.cpu_seconds / 3600,
+                                  "wall_hours": self.state.wall_seconds / 3600, **{k: v / every for k, v in self._running.items()}})
+            self._running = {}
+
+    def validation_due(self, has_val: bool) -> bool:
+        step = self.state.step
+        return self.is_main and has_val and (step % self.config.val_every == 0 or step == self.config.steps)
+
+    def validated(self, scores: dict[str, float], key: Callable[[dict], float]) -> None:
+        """Log validation figures; the held-out optimum (lowest ``key``) is kept as ``best.pt``
+        beside ``last.pt`` (which is what resuming uses)."""
+        best = min((key(h["val"]) for h in self.state.history), default=None)
+        rec = {"step": self.state.step, "cpu_hours": self.state.cpu_seconds / 3600, "val": scores}
+        self.state.history.append(rec)
+        log_record(self.out, rec)
+        if best is None or key(scores) < best:
+            self._save("best.pt")
+
+    def checkpoint_if_due(self) -> None:
+        step = self.state.step
+        if self.is_main and (step % self.config.checkpoint_every == 0 or step == self.last_step):
+            self._save("last.pt")
+
+    def _save(self, name: str) -> None:
+        save_checkpoint(self.out, model=self.model, optimizer=self.optimizer, config=self.config, state=self.state, name=name)
+
+    def close(self) -> None:
+        shutdown_distributed(self.dist)

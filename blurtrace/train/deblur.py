@@ -2,21 +2,17 @@
 offset network. Resumable, logs quality against CPU time, DDP under ``torchrun``."""
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
-from torch.nn.parallel import DistributedDataParallel
 
 from ..data.datasets import PairedImages, find_pairs
 from ..inference import TrajectoryPredictor
 from ..metrics import psnr
 from ..models.deblur_net import DeblurNet, DeblurNetConfig
-from .common import SCHEDULES, RunState, checkpoint_path, load_checkpoint, log_record, lr_factor, save_checkpoint
-from .distributed import init_distributed, shutdown_distributed
+from .common import SCHEDULES, TrainingRun
 
 
 @dataclass(frozen=True)
@@ -113,25 +109,9 @@ def train_deblur(
 
     ``stop_after`` ends this call after that many steps without touching the schedule.
     """
-    dist_info = init_distributed(device)
-    if dist_info.enabled and device.type == "cuda":
-        device = torch.device("cuda", dist_info.local_rank)
-    out = Path(config.out)
-    torch.manual_seed(config.seed)
-    model = DeblurNet(config.model).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
-    state = RunState()
-    ckpt = checkpoint_path(out)
-    if resume and ckpt.exists():
-        payload = load_checkpoint(ckpt)
-        saved = DeblurTrainConfig.from_dict(payload["config"])
-        if saved.model != config.model:
-            raise ValueError(f"{ckpt} holds a {saved.model} model, not {config.model}; use another --out")
-        model.load_state_dict(payload["model"])
-        optimizer.load_state_dict(payload["optimizer"])
-        state = RunState(**payload["state"])
-    ddp = DistributedDataParallel(model) if dist_info.enabled else model
-
+    run = TrainingRun(config, lambda: DeblurNet(config.model), config_type=DeblurTrainConfig, device=device, resume=resume,
+                      stop_after=stop_after, progress=progress)
+    device = run.device
     pairs = find_pairs(Path(config.data))
     predictor = TrajectoryPredictor(weights=config.trajectory_weights, device=str(device.type))
     if (predictor.config.constraint, predictor.config.n_offsets) != (config.model.constraint, config.model.n_offsets):
@@ -147,48 +127,19 @@ def train_deblur(
         val.attach_motion(estimate_motion(val, predictor))
     del predictor
 
-    last_step = config.steps if stop_after is None else min(config.steps, state.step + stop_after)
-    if dist_info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-    model.train()
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    base_cpu, base_wall = state.cpu_seconds, state.wall_seconds
-    running: dict[str, float] = {}
-    while state.step < last_step:
-        step = state.step
-        for g in optimizer.param_groups:
-            g["lr"] = config.lr * lr_factor(step, steps=config.steps, warmup=config.warmup, schedule=config.schedule)
-        rng = np.random.default_rng([config.seed, dist_info.rank, step])
+    for rng in run.steps():
         batch = data.batch(rng, config.batch_size, config.crop).to(device)
-        restored = ddp(batch.blurry, batch.motion)
+        restored = run.ddp(batch.blurry, batch.motion)
         loss = charbonnier(restored, batch.sharp)
-        optimizer.zero_grad(set_to_none=True)
+        run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        state.step += 1
+            torch.nn.utils.clip_grad_norm_(run.model.parameters(), config.clip)
+        run.optimizer.step()
         with torch.no_grad():
-            terms = {"loss": float(loss), "psnr": float(psnr(restored.clamp(0, 1), batch.sharp).mean())}
-        for k, v in terms.items():
-            running[k] = running.get(k, 0.0) + v
-        state.cpu_seconds = base_cpu + time.process_time() - cpu0
-        state.wall_seconds = base_wall + time.perf_counter() - wall0
-        if progress is not None and dist_info.is_main:
-            progress(state.step, config.steps, terms)
-        if dist_info.is_main and state.step % config.log_every == 0:
-            log_record(out, {"step": state.step, "lr": optimizer.param_groups[0]["lr"], "cpu_hours": state.cpu_seconds / 3600,
-                             "wall_hours": state.wall_seconds / 3600, **{k: v / config.log_every for k, v in running.items()}})
-            running = {}
-        if dist_info.is_main and val is not None and (state.step % config.val_every == 0 or state.step == config.steps):
-            scores = validate(model, val, limit=config.val_limit, device=device)
-            best = max((h["val"]["psnr"] for h in state.history), default=None)
-            rec = {"step": state.step, "cpu_hours": state.cpu_seconds / 3600, "val": scores}
-            state.history.append(rec)
-            log_record(out, rec)
-            if best is None or scores["psnr"] > best:
-                save_checkpoint(out, model=model, optimizer=optimizer, config=config, state=state, name="best.pt")
-        if dist_info.is_main and (state.step % config.checkpoint_every == 0 or state.step == last_step):
-            save_checkpoint(out, model=model, optimizer=optimizer, config=config, state=state)
-    shutdown_distributed(dist_info)
-    return DeblurTrainOutcome(checkpoint=ckpt, model=model, step=state.step)
+            run.stepped({"loss": float(loss), "psnr": float(psnr(restored.clamp(0, 1), batch.sharp).mean())})
+        if run.validation_due(val is not None):
+            run.validated(validate(run.model, val, limit=config.val_limit, device=device), key=lambda v: -v["psnr"])
+        run.checkpoint_if_due()
+    run.close()
+    return DeblurTrainOutcome(checkpoint=run.checkpoint, model=run.model, step=run.state.step)
