@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The paper's trajectory ablations (Tables 2-4), one command per table, every variant trained
+# from scratch at the same, smaller budget with the recipe of scripts/train_trajectory.sh:
+#   bash scripts/ablate_trajectory.sh constraints [STEPS]   Table 2: none / linear / bilinear / quadratic (N = 15)
+#   bash scripts/ablate_trajectory.sh offsets [STEPS]       Table 3: N = 5 / 9 / 15 (quadratic)
+#   bash scripts/ablate_trajectory.sh loss [STEPS]          Table 4: all terms / w/o SSIM / w/o tv / w/o reg
+# STEPS defaults to 3000 (≈ 25 min per variant on two cores). Runs live in data/ablations/ (git-ignored)
+# and resume, so an interrupted table continues where it stopped; the quadratic N = 15 run is
+# shared by all three tables. Each variant is scored on the held-out set of
+# scripts/evaluate_trajectory.sh (EVAL_LIMIT pairs, default all 40); the table is printed and
+# written to data/results/ablation-TABLE-STEPS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BLURTRACE:-.venv/bin/blurtrace}
+TABLE=${1:?usage: ablate_trajectory.sh constraints|offsets|loss [STEPS]}
+STEPS=${2:-3000}
+EVAL=data/eval/dynamic-640x360
+case "$TABLE" in
+  constraints) variants=(zc linear bilinear quadratic) ;;
+  offsets) variants=(n5 n9 quadratic) ;;
+  loss) variants=(quadratic no-ssim no-tv no-reg) ;;
+  *) echo "ablate_trajectory.sh: unknown table '$TABLE' (constraints, offsets or loss)" >&2; exit 2 ;;
+esac
+flags() {  # the options that make a variant
+  case "$1" in
+    zc) echo "--constraint none" ;;
+    linear|bilinear|quadratic) echo "--constraint $1" ;;
+    n5) echo "--constraint quadratic --n-offsets 5" ;;
+    n9) echo "--constraint quadratic --n-offsets 9" ;;
+    no-ssim) echo "--constraint quadratic --ssim-weight 0" ;;
+    no-tv) echo "--constraint quadratic --tv-weight 0" ;;
+    no-reg) echo "--constraint quadratic --reg-weight 0" ;;
+  esac
+}
+bash scripts/training_data.sh
+[ -d "$EVAL" ] || bash scripts/evaluate_trajectory.sh >/dev/null  # renders the held-out set
+mkdir -p data/results
+out=data/results/ablation-$TABLE-$STEPS.md
+{
+  echo "| variant ($STEPS steps) | reblur PSNR where Eq. 3 holds (dB) | true-offset reblur (dB) | EPE (px) | zero-motion EPE (px) | CPU-h |"
+  echo "|---|---|---|---|---|---|"
+} > "$out.tmp"
+for v in "${variants[@]}"; do
+  run=data/ablations/trajectory-$STEPS-$v
+  # shellcheck disable=SC2046
+  $B train trajectory --data data/train --out "$run" --steps "$STEPS" --lr 6e-4 --warmup 200 --batch-size 8 \
+    --crop 128 --n-offsets 15 --head bilinear --light linear --checkpoint-every 250 --threads 2 $(flags "$v")
+  $B train export "$run/last.pt" --name "trajectory-$v" --dest "$run/export" >/dev/null
+  $B eval trajectory "$EVAL" --weights "$run/export/trajectory-$v.safetensors" ${EVAL_LIMIT:+--limit $EVAL_LIMIT} --json \
+    | tail -1 > "$run/eval.json"
+  .venv/bin/python - "$v" "$run" >> "$out.tmp" <<'EOF'
+import json, sys
+from pathlib import Path
+import torch
+v, run = sys.argv[1], Path(sys.argv[2])
+m = json.loads((run / "eval.json").read_text())["mean"]
+cpu = torch.load(run / "last.pt", map_location="cpu", weights_only=False)["state"]["cpu_seconds"] / 3600
+get = lambda k: f"{m[k]:.2f}" if isinstance(m.get(k), (int, float)) else "–"
+print(f"| {v} | {get('reblur_psnr_valid')} | {get('true_reblur_psnr')} | {get('epe')} | {get('epe_zero_motion')} | {cpu:.2f} |")
+EOF
+done
+mv "$out.tmp" "$out"
+cat "$out"
