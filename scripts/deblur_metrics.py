@@ -1,0 +1,80 @@
+"""The manifest's metrics for the deblurring weights, read from what the benchmark commands wrote
+(never typed by hand):
+
+    bash scripts/evaluate_deblur.sh                                   # data/results/deblur-*.jsonl
+    python benchmarks/speed.py --method net --method deconv > data/results/speed.jsonl
+    python scripts/deblur_metrics.py motion-aware > data/results/deblur-metrics.json
+    python scripts/deblur_metrics.py backbone > data/results/deblur-backbone-metrics.json
+    blurtrace train export weights/runs/deblur-motion-aware/last.pt --name deblur-motion-aware \
+        --default --metrics data/results/deblur-metrics.json --data-note "..."
+
+Speed and the 24 MP memory (data/results/big_photo.txt from benchmarks/big_photo.sh) are added for
+the motion-aware model only, when those files exist.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+RESULTS = Path("data/results")
+
+
+def mean(name: str) -> dict:
+    return json.loads((RESULTS / name).read_text().strip().splitlines()[-1])["mean"]
+
+
+def gopro(name: str) -> dict:
+    out = {}
+    path = RESULTS / name
+    if not path.exists():
+        return out
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        out[f"blurry_{row['pair']}"] = row["blurry_psnr"]
+        out[row["pair"]] = row["net_psnr"]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", choices=("motion-aware", "backbone"))
+    args = ap.parse_args()
+    own = mean("deblur-dynamic-net.jsonl" if args.model == "motion-aware" else "deblur-dynamic-backbone.jsonl")
+    held_out = {
+        "command": "bash scripts/evaluate_deblur.sh",
+        "pairs": own["count"],
+        "blurry_psnr_db": round(own["blurry_psnr"], 2),
+        "psnr_db": round(own["psnr"], 2),
+        "ssim": round(own["ssim"], 4),
+    }
+    metrics: dict = {"held_out_dynamic_640x360": held_out}
+    if args.model == "motion-aware":
+        held_out["backbone_without_motion_aware_psnr_db"] = round(mean("deblur-dynamic-backbone.jsonl")["psnr"], 2)
+        held_out["psnr_db_true_trajectory_endpoints"] = round(mean("deblur-dynamic-net-true.jsonl")["psnr"], 2)
+        held_out["seconds_per_image_incl_trajectory"] = round(own["seconds"], 2)
+        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro.jsonl")
+        speed = RESULTS / "speed.jsonl"
+        if speed.exists():
+            rows = [json.loads(line) for line in speed.read_text().splitlines() if line.strip()]
+            by = {r["what"].split(" 1280x720")[0]: r for r in rows}
+            if "trajectory" in by and "deblur (net)" in by:
+                metrics["speed_1280x720_2_threads_s"] = {
+                    "command": "python benchmarks/speed.py --method net --method deconv",
+                    "trajectory": by["trajectory"]["seconds"],
+                    "deblur_net": by["deblur (net)"]["seconds"],
+                    "whole": by["deblur (net)"]["whole_deblur_seconds"],
+                }
+        big = RESULTS / "big_photo.txt"
+        if big.exists():
+            found = re.search(r"^net:\n(?:.*\n)*?\s*Maximum resident set size \(kbytes\): (\d+)", big.read_text(), re.M)
+            if found:
+                metrics["memory_6000x4000_cli_peak_gb"] = round(int(found.group(1)) / 1e6, 2)
+    else:
+        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro-backbone.jsonl")
+    print(json.dumps(metrics, indent=1))
+
+
+if __name__ == "__main__":
+    main()
