@@ -18,7 +18,8 @@ $B eval deblur $D --method net --true-trajectory --json > data/results/deblur-dy
 $B eval deblur $D --method deconv --limit 8 --json > data/results/deblur-dynamic-deconv.jsonl
 $B eval deblur $D --method deconv --true-trajectory --limit 8 --json > data/results/deblur-dynamic-deconv-true.jsonl
 $B eval deblur $D --method net --limit 8 --json > data/results/deblur-dynamic-net-first8.jsonl
-for f in net backbone net-true deconv deconv-true net-first8; do echo "$f: $(tail -1 data/results/deblur-dynamic-$f.jsonl)"; done
+$B eval deblur $D --method net --deblur-weights weights/ablations/deblur-backbone.safetensors --limit 8 --json > data/results/deblur-dynamic-backbone-first8.jsonl
+for f in net backbone net-true deconv deconv-true net-first8 backbone-first8; do echo "$f: $(tail -1 data/results/deblur-dynamic-$f.jsonl)"; done
 # the two real GoPro pairs, when ../shared/realworld is present
 if [ -d ../shared/realworld/gopro_pairs ]; then
   .venv/bin/python benchmarks/gopro_pairs.py --deblur net --deblur deconv > data/results/deblur-gopro.jsonl

@@ -1,14 +1,12 @@
 """The command line through Typer's runner: contracts of DESIGN §3 (exit codes, stdout/stderr)."""
-import json
 import subprocess
 import sys
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from blurtrace.cli import app
-from blurtrace.io import load_offsets, read_image, write_image
+from blurtrace.io import read_image, write_image
 
 from conftest import textured_photo
 

@@ -48,7 +48,6 @@ def _flip_byte(path: Path) -> None:
 
 def _wrong_task(folder: Path) -> None:
     """Replace the model by one whose metadata says deblur (manifest kept consistent)."""
-    import torch
 
     from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
     from blurtrace.weights import export, register
