@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
 
 from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig
 from blurtrace.ops.deform import motion_aware_conv2d, trajectory_tap_offsets
-
-
-def best_of(fn, n=3):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 
 def main() -> None:

@@ -18,15 +18,7 @@ import numpy as np
 import torch
 
 from blurtrace.inference import DeblurPredictor, TrajectoryPredictor
-
-
-def best_of(fn, n=3):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 
 def main() -> None:

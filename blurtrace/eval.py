@@ -22,7 +22,7 @@ def _load_pair(pair):
     return b, s
 
 
-def _means(rows: list[dict]) -> dict:
+def means(rows: list[dict]) -> dict:
     """Mean of every figure over the rows (the ``name`` column aside), plus their count."""
     keys = [k for k in rows[0] if k != "name"] if rows else []
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
@@ -51,7 +51,7 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
         scores = score_trajectory(traj.params, constraint=traj.constraint, n_offsets=traj.n_offsets, blurry=image_to_tensor(b), sharp=image_to_tensor(s),
                                   light=light or traj.light, true=true, true_times=times, valid=valid)
         rows.append({"name": str(pair.blur.relative_to(data)), **scores})
-    return rows, _means(rows)
+    return rows, means(rows)
 
 
 def _true_trajectories(of, like: Trajectories, method: str) -> Trajectories:
@@ -99,4 +99,4 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
         mask = border_mask(*ref.shape[-2:], border)
         rows.append({"name": str(pair.blur.relative_to(data)), "psnr": float(psnr(x, ref, mask=mask)), "ssim": float(ssim(x, ref)),
                      "blurry_psnr": float(psnr(y, ref, mask=mask)), "blurry_ssim": float(ssim(y, ref)), "seconds": secs})
-    return rows, _means(rows)
+    return rows, means(rows)

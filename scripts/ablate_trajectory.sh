@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The paper's trajectory ablations (Tables 2-4), one command per table, every variant trained
-# from scratch at the same, smaller budget with the recipe of scripts/train_trajectory.sh:
+# from scratch at the same, smaller budget by scripts/train_trajectory.sh (its recipe, validation
+# included, plus the variant's options):
 #   bash scripts/ablate_trajectory.sh constraints [STEPS]   Table 2: none / linear / bilinear / quadratic (N = 15)
 #   bash scripts/ablate_trajectory.sh offsets [STEPS]       Table 3: N = 5 / 9 / 15 (quadratic)
 #   bash scripts/ablate_trajectory.sh loss [STEPS]          Table 4: all terms / w/o SSIM / w/o tv / w/o reg
@@ -32,7 +33,7 @@ flags() {  # the options that make a variant
     no-reg) echo "--constraint quadratic --reg-weight 0" ;;
   esac
 }
-bash scripts/training_data.sh
+bash scripts/training_data.sh  # the photos the held-out set is cut from
 [ -d "$EVAL" ] || bash scripts/evaluate_trajectory.sh >/dev/null  # renders the held-out set
 mkdir -p data/results
 out=data/results/ablation-$TABLE-$STEPS.md
@@ -43,8 +44,7 @@ out=data/results/ablation-$TABLE-$STEPS.md
 for v in "${variants[@]}"; do
   run=data/ablations/trajectory-$STEPS-$v
   # shellcheck disable=SC2046
-  $B train trajectory --data data/train --out "$run" --steps "$STEPS" --lr 6e-4 --warmup 200 --batch-size 8 \
-    --crop 128 --n-offsets 15 --head bilinear --light linear --checkpoint-every 250 --threads 2 $(flags "$v")
+  OUT=$run bash scripts/train_trajectory.sh "$STEPS" $(flags "$v")
   $B train export "$run/last.pt" --name "trajectory-$v" --dest "$run/export" >/dev/null
   $B eval trajectory "$EVAL" --weights "$run/export/trajectory-$v.safetensors" ${EVAL_LIMIT:+--limit $EVAL_LIMIT} --json \
     | tail -1 > "$run/eval.json"

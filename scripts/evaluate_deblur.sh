@@ -17,8 +17,16 @@ $B eval deblur $D --method net --true-trajectory --json > data/results/deblur-dy
 # deconvolution is slow: the first 8 scenes
 $B eval deblur $D --method deconv --limit 8 --json > data/results/deblur-dynamic-deconv.jsonl
 $B eval deblur $D --method deconv --true-trajectory --limit 8 --json > data/results/deblur-dynamic-deconv-true.jsonl
-$B eval deblur $D --method net --limit 8 --json > data/results/deblur-dynamic-net-first8.jsonl
-$B eval deblur $D --method net --deblur-weights weights/ablations/deblur-backbone.safetensors --limit 8 --json > data/results/deblur-dynamic-backbone-first8.jsonl
+# the networks on those 8 scenes: their first 8 rows of the 40-scene runs above, not a second run
+.venv/bin/python - <<'EOF'
+import json
+from blurtrace.eval import means
+for run in ("net", "backbone"):
+    with open(f"data/results/deblur-dynamic-{run}.jsonl") as f:
+        rows = [json.loads(line) for line in f if not line.startswith('{"mean"')][:8]
+    with open(f"data/results/deblur-dynamic-{run}-first8.jsonl", "w") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows + [{"mean": means(rows)}])
+EOF
 for f in net backbone net-true deconv deconv-true net-first8 backbone-first8; do echo "$f: $(tail -1 data/results/deblur-dynamic-$f.jsonl)"; done
 # the two real GoPro pairs, when ../shared/realworld is present
 if [ -d ../shared/realworld/gopro_pairs ]; then
