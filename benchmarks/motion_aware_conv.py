@@ -1,5 +1,6 @@
-"""Cost of one motion-aware 3x3 convolution (Eq. 16) against a plain one, and the deblurring
-network's size.    python benchmarks/motion_aware_conv.py [--threads 2]"""
+"""Cost of one motion-aware 3x3 convolution (Eq. 16) against a plain one, the deblurring
+network's size, and the learned α of the shipped deblurring weights and of any training
+checkpoints given.    python benchmarks/motion_aware_conv.py [--threads 2] [--checkpoint last.pt ...]"""
 from __future__ import annotations
 
 import argparse
@@ -10,12 +11,15 @@ import torch.nn.functional as F
 
 from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig
 from blurtrace.ops.deform import motion_aware_conv2d, trajectory_tap_offsets
+from blurtrace.train.common import load_checkpoint
+from blurtrace.weights import resolve
 from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--checkpoint", action="append", default=[], help="training checkpoint whose α to report")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     x, w, b = torch.rand(1, 16, 720, 1280), torch.randn(16, 16, 3, 3), torch.zeros(16)
@@ -26,6 +30,10 @@ def main() -> None:
     params = {ma: sum(p.numel() for p in DeblurNet(DeblurNetConfig(motion_aware=ma)).parameters()) for ma in (0, 1)}
     print(json.dumps({"what": "3x3 conv, 16 channels, 1280x720", "plain_s": round(plain, 3), "motion_aware_s": round(bent, 3),
                       "ratio": round(bent / plain, 1), "threads": args.threads, "deblur_net_parameters": params}))
+    alpha = lambda tensors: {k: round(float(v), 3) for k, v in tensors.items() if k.endswith("alpha")}  # noqa: E731
+    tensors, _, path = resolve("deblur")
+    print(json.dumps({"what": "learned alpha", str(path.name): alpha(tensors),
+                      **{c: alpha(load_checkpoint(c)["model"]) for c in args.checkpoint}}))
 
 
 if __name__ == "__main__":
