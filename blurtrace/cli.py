@@ -491,7 +491,9 @@ def train_export(
 @train_app.command("deblur", epilog="Example (the shipped model, see weights/README.md):\n\n"
                    "  blurtrace train deblur --data data/train --val data/val/dynamic --out runs/deblur --steps 8000\n\n"
                    "The ablation without motion-aware convolutions (paper Table 6):\n\n"
-                   "  blurtrace train deblur --data data/train --out runs/backbone --motion-aware 0")
+                   "  blurtrace train deblur --data data/train --out runs/backbone --motion-aware 0\n\n"
+                   "Fine-tuning the trajectory network with it (at 1/10 of the learning rate):\n\n"
+                   "  blurtrace train deblur --data data/train --out runs/joint --finetune-trajectory 0.1")
 def train_deblur_cmd(
     data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output)."),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, best.pt, log.jsonl, command.txt."),
@@ -508,7 +510,10 @@ def train_deblur_cmd(
     motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
     alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1)."),
     fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
-    trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Frozen trajectory network (default: the shipped one)."),
+    trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Trajectory network the motion-aware layers read (default: the shipped one)."),
+    finetune_trajectory: float = typer.Option(0.0, "--finetune-trajectory", min=0.0, help="Fine-tune the trajectory network at this fraction of --lr (0: frozen, its estimates computed once per photo). Export then writes NAME-trajectory.safetensors too."),
+    trajectory_loss: float = typer.Option(1.0, "--trajectory-loss", min=0.0, help="When fine-tuning: weight of the trajectory network's own loss (Eq. 11), which keeps its offsets a physical blur."),
+    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones."),
     seed: int = typer.Option(0, "--seed"),
     val_every: int = typer.Option(500, "--val-every", min=1),
     checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
@@ -518,8 +523,8 @@ def train_deblur_cmd(
 ) -> None:
     """Train the deblurring network (DMPHN + motion-aware convolutions, Eq. 16).
 
-    The trajectories come from a frozen trajectory network, estimated once per training photo.
-    Resumes from OUT/last.pt; under `torchrun --nproc-per-node K` trains with DDP.
+    The trajectories come from a trajectory network: frozen (estimated once per training photo) or
+    fine-tuned along with the deblurring network (--finetune-trajectory). Resumes from OUT/last.pt; under `torchrun --nproc-per-node K` trains with DDP.
     """
     import torch
 
@@ -539,7 +544,7 @@ def train_deblur_cmd(
             model=DeblurNetConfig(width=width, levels=levels, motion_aware=motion_aware, alpha=alpha, learn_alpha=not fixed_alpha,
                                   constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
             trajectory_weights=None if trajectory_weights is None else str(trajectory_weights),
-            steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,
+            trajectory_lr_factor=finetune_trajectory, trajectory_loss=trajectory_loss, init=None if init is None else str(init), steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,
             seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,
         )
         dev = resolve_device(device.value)

@@ -83,7 +83,7 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
 
     pairs = find_pairs(Path(data))[:limit]
     deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
-    pred = TrajectoryPredictor(weights=weights, device=device)
+    pred = deblurrer.trajectory_predictor(weights)
     rows = []
     for pair in pairs:
         b, s = _load_pair(pair)

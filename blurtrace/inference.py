@@ -155,8 +155,17 @@ class DeblurPredictor:
         self.device = resolve_device(device)
         self.model: DeblurNet | None = None
         self.weights_path: Path | None = None
+        # the trajectory weights this network was fine-tuned with (None: any, the default)
+        self.trajectory_weights: Path | None = None
         if method == "net":
-            self.model, _, self.weights_path = _load_model("deblur", weights, DeblurNetConfig, DeblurNet, "a deblurring network", self.device)
+            self.model, info, self.weights_path = _load_model("deblur", weights, DeblurNetConfig, DeblurNet, "a deblurring network", self.device)
+            if info.get("trajectory_model"):
+                self.trajectory_weights = self.weights_path.parent / info["trajectory_model"]
+
+    def trajectory_predictor(self, weights: str | Path | None = None) -> TrajectoryPredictor:
+        """The trajectory estimator to pair with this deblurrer: ``weights`` if given, else the
+        network it was fine-tuned with, else the default."""
+        return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device))
 
     def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
         """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""

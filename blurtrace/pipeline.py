@@ -103,7 +103,7 @@ class DeblurJob:
 
     def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
         self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
-        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, job: Job) -> dict:
         img = read_photo(job.src)
@@ -142,7 +142,7 @@ class VideoJob:
 
     def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
         self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
-        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:
         from .video import probe_video, trajectory_frames, write_video

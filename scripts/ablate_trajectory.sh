@@ -8,14 +8,13 @@
 # STEPS defaults to 3000 (≈ 25 min per variant on two cores). Runs live in data/ablations/ (git-ignored)
 # and resume, so an interrupted table continues where it stopped; the quadratic N = 15 run is
 # shared by all three tables. Each variant is scored on the held-out set of
-# scripts/evaluate_trajectory.sh (EVAL_LIMIT pairs, default all 40); the table is printed and
+# scripts/heldout_set.sh (EVAL_LIMIT pairs, default all 40); the table is printed and
 # written to data/results/ablation-TABLE-STEPS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 TABLE=${1:?usage: ablate_trajectory.sh constraints|offsets|loss [STEPS]}
 STEPS=${2:-3000}
-EVAL=data/eval/dynamic-640x360
 case "$TABLE" in
   constraints) variants=(zc linear bilinear quadratic) ;;
   offsets) variants=(n5 n9 quadratic) ;;
@@ -33,8 +32,7 @@ flags() {  # the options that make a variant
     no-reg) echo "--constraint quadratic --reg-weight 0" ;;
   esac
 }
-bash scripts/training_data.sh  # the photos the held-out set is cut from
-[ -d "$EVAL" ] || bash scripts/evaluate_trajectory.sh >/dev/null  # renders the held-out set
+EVAL=$(bash scripts/heldout_set.sh)
 mkdir -p data/results
 out=data/results/ablation-$TABLE-$STEPS.md
 {

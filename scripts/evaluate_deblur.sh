@@ -2,15 +2,14 @@
 # Figures for the README's deblurring table (paper Tables 5-6): blurry input, the backbone alone,
 # the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution.
 #   bash scripts/evaluate_deblur.sh
-# Needs the held-out set of scripts/evaluate_trajectory.sh and the ablation weights exported by
+# Scores the held-out set of scripts/heldout_set.sh; needs the ablation weights exported by
 # `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
 # Writes data/results/deblur-*.jsonl (git-ignored) and prints the means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
-D=data/eval/dynamic-640x360
 mkdir -p data/results
-OMP_NUM_THREADS=1 $B synth data/photos/raw/mate $D --count 40 --motion dynamic --seed 1000 --size 640x360 --max-blur 12 --gt-times 15
+D=$(bash scripts/heldout_set.sh)
 $B eval deblur $D --method net --json > data/results/deblur-dynamic-net.jsonl
 $B eval deblur $D --method net --deblur-weights weights/ablations/deblur-backbone.safetensors --json > data/results/deblur-dynamic-backbone.jsonl
 $B eval deblur $D --method net --true-trajectory --json > data/results/deblur-dynamic-net-true.jsonl

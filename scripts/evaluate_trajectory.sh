@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 W=${1:+--weights $1}
 mkdir -p data/results
-# held-out dynamic scenes from the reserved test photos (mate-backgrounds), 640x360, truth at 15 times
-OMP_NUM_THREADS=1 $B synth data/photos/raw/mate data/eval/dynamic-640x360 --count 40 --motion dynamic --seed 1000 --size 640x360 --max-blur 12 --gt-times 15
-$B eval trajectory data/eval/dynamic-640x360 $W --json > data/results/trajectory-dynamic.jsonl
+D=$(bash scripts/heldout_set.sh)  # 40 held-out dynamic scenes, 640x360, truth at 15 times
+$B eval trajectory "$D" $W --json > data/results/trajectory-dynamic.jsonl
 tail -1 data/results/trajectory-dynamic.jsonl
 # the two real GoPro pairs (gamma-space blur), when ../shared/realworld is present
 if [ -d ../shared/realworld/gopro_pairs ]; then

@@ -100,6 +100,8 @@ def test_train_deblur_cli_usage_errors(pairs, tmp_path, tiny_weights):
     assert r.exit_code == 2 and "nowhere" in r.stderr
     r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--motion-aware", "7"])
     assert r.exit_code == 2
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--motion-aware", "0", "--finetune-trajectory", "0.1"])
+    assert r.exit_code == 2 and "motion-aware" in r.stderr
     # the deblurring model takes the trajectory model's parameterisation (quadratic, N = 5)
     r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--steps", "1", "--width", "4", "--levels", "1",
                             "--batch-size", "1", "--crop", "32"])
@@ -151,3 +153,50 @@ def test_tampered_deblur_weights_exit_3(tmp_path, tiny_weights):
     r = runner.invoke(app, ["deblur", str(src)])
     assert r.exit_code == 3 and "sha256" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "p.deblurred.png").exists()
+
+
+def test_finetuned_trajectories_train_both_networks_export_both_and_deblur_pairs_them(pairs, tmp_path, tiny_weights):
+    from blurtrace.weights import resolve
+
+    frozen_tensors = resolve("trajectory")[0]
+    out = tmp_path / "joint"
+    # starts from deblurring weights (--init): a frozen run's export
+    frozen = train_deblur(_config(pairs, tmp_path / "frozen", steps=1, val=None), device=torch.device("cpu"))
+    init = export_checkpoint(frozen.checkpoint, name="frozen", dest=tmp_path / "frozen-export")
+    done = train_deblur(_config(pairs, out, trajectory_lr_factor=0.5, init=str(init)), device=torch.device("cpu"), stop_after=2)
+    first = {k: v.clone() for k, v in done.model.state_dict().items()}
+    done = train_deblur(_config(pairs, out, trajectory_lr_factor=0.5, init=str(init)), device=torch.device("cpu"))
+    assert done.step == 4
+    offsets = done.model.offsets.state_dict()
+    assert any(not torch.equal(frozen_tensors[k], v) for k, v in offsets.items())  # the trajectory network learned too
+    assert any(not torch.equal(first[k], v) for k, v in done.model.state_dict().items())
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["trajectory_reblur"]) for r in log if "loss" in r)
+    assert [r["step"] for r in log if "val" in r] == [2, 4]
+    with pytest.raises(ValueError, match="another network"):  # a frozen run cannot resume a fine-tuned checkpoint
+        train_deblur(_config(pairs, out), device=torch.device("cpu"))
+
+    path = export_checkpoint(out / "last.pt", name="joint", dest=tiny_weights)
+    manifest = read_manifest(tiny_weights)["models"]
+    assert manifest["joint-trajectory"]["task"] == "trajectory"
+    assert manifest["joint"]["training"]["trajectory_model"]["file"] == "joint-trajectory.safetensors"
+    deblurrer = DeblurPredictor(weights=path)
+    assert deblurrer.trajectory_weights == tiny_weights / "joint-trajectory.safetensors"
+    paired = deblurrer.trajectory_predictor()
+    assert paired.weights_path == deblurrer.trajectory_weights
+    assert all(torch.equal(paired.model.state_dict()[k].contiguous(), v) for k, v in offsets.items())
+    assert deblurrer.trajectory_predictor(tiny_weights / "tiny.safetensors").weights_path.name == "tiny.safetensors"
+    assert DeblurPredictor(weights=init).trajectory_weights is None  # frozen: any trajectory model, the default
+
+    photo = textured_photo(37, 53).astype(np.float32) / 255
+    sharp = deblurrer(photo, paired(photo))
+    assert sharp.shape == photo.shape and np.isfinite(sharp).all()
+
+
+def test_finetuning_needs_motion_aware_layers_and_init_must_fit(pairs, tmp_path, tiny_weights):
+    with pytest.raises(ValueError, match="motion-aware"):
+        _config(pairs, tmp_path / "o", model=DeblurNetConfig(width=4, levels=2, motion_aware=0, n_offsets=5), trajectory_lr_factor=0.1)
+    frozen = train_deblur(_config(pairs, tmp_path / "frozen", steps=1, val=None), device=torch.device("cpu"))
+    init = export_checkpoint(frozen.checkpoint, name="frozen", dest=tmp_path / "frozen-export")
+    with pytest.raises(ValueError, match="holds a"):
+        train_deblur(_config(pairs, tmp_path / "o", model=DeblurNetConfig(width=8, levels=2, n_offsets=5), init=str(init)), device=torch.device("cpu"))

@@ -72,13 +72,15 @@ class TrainingRun:
 
     Sets up the device (one GPU per rank under ``torchrun``), builds the model after seeding,
     Adam, resumes ``OUT/last.pt`` (refusing a checkpoint of another architecture), wraps the
-    model in DDP, sets the learning rate of each step, accounts CPU and wall time across
+    model in DDP, sets the learning rate of each step (times a parameter group's ``lr_scale``,
+    when ``param_groups`` splits the model into groups), accounts CPU and wall time across
     resumptions, logs running means every ``log_every`` steps, keeps ``best.pt`` by a
     validation key (lower is better) and ``last.pt`` every ``checkpoint_every`` steps.
     """
 
     def __init__(self, config, build: Callable[[], torch.nn.Module], *, config_type, device: torch.device, resume: bool,
-                 stop_after: int | None, progress: Callable[[int, int, dict], None] | None) -> None:
+                 stop_after: int | None, progress: Callable[[int, int, dict], None] | None,
+                 param_groups: Callable[[torch.nn.Module], list[dict]] | None = None) -> None:
         self.dist = init_distributed(device)
         if self.dist.enabled and device.type == "cuda":
             device = torch.device("cuda", self.dist.local_rank)
@@ -87,14 +89,18 @@ class TrainingRun:
         self.checkpoint = checkpoint_path(self.out)
         torch.manual_seed(config.seed)
         self.model = build().to(device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+        params = self.model.parameters() if param_groups is None else param_groups(self.model)
+        self.optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
         self.state = RunState()
         if resume and self.checkpoint.exists():
             payload = load_checkpoint(self.checkpoint)
             saved = config_type.from_dict(payload["config"])
             if saved.model != config.model:
                 raise ValueError(f"{self.checkpoint} holds a {saved.model} model, not {config.model}; use another --out")
-            self.model.load_state_dict(payload["model"])
+            try:
+                self.model.load_state_dict(payload["model"])
+            except RuntimeError as e:
+                raise ValueError(f"{self.checkpoint} holds another network than this run builds (fine-tuned vs frozen trajectories?); use another --out") from e
             self.optimizer.load_state_dict(payload["optimizer"])
             self.state = RunState(**payload["state"])
         self.ddp = DistributedDataParallel(self.model) if self.dist.enabled else self.model
@@ -116,7 +122,7 @@ class TrainingRun:
         while self.state.step < self.last_step:
             step = self.state.step
             for g in self.optimizer.param_groups:
-                g["lr"] = cfg.lr * lr_factor(step, steps=cfg.steps, warmup=cfg.warmup, schedule=cfg.schedule)
+                g["lr"] = cfg.lr * g.get("lr_scale", 1.0) * lr_factor(step, steps=cfg.steps, warmup=cfg.warmup, schedule=cfg.schedule)
             yield np.random.default_rng([cfg.seed, self.dist.rank, step])
 
     def stepped(self, terms: dict[str, float]) -> None:

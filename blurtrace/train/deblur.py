@@ -1,5 +1,6 @@
 """Training the deblurring network on blurry/sharp pairs, with the trajectories of a frozen
-offset network. Resumable, logs quality against CPU time, DDP under ``torchrun``."""
+offset network or one fine-tuned along with it. Resumable, logs quality against CPU time, DDP
+under ``torchrun``."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -10,8 +11,12 @@ import torch
 
 from ..data.datasets import PairedImages, find_pairs
 from ..inference import TrajectoryPredictor
+from ..losses import LossWeights, trajectory_training_loss
 from ..metrics import psnr
 from ..models.deblur_net import DeblurNet, DeblurNetConfig
+from ..models.end_to_end import TrajectoryDeblurNet
+from ..ops.trajectory import trajectory, uniform_times
+from ..weights import resolve
 from .common import SCHEDULES, TrainingRun
 
 
@@ -22,6 +27,14 @@ class DeblurTrainConfig:
     ``trajectory_weights`` names the frozen offset network whose estimates the motion-aware
     layers read (``None``: the shipped default); training on *estimated* rather than true
     trajectories teaches the network the estimates it will get at run time.
+
+    ``trajectory_lr_factor`` 0 keeps that network frozen (its estimates computed once per
+    photo); above 0 it is fine-tuned with the deblurring loss at that fraction of ``lr``, and
+    ``trajectory_loss`` weights its own training loss (Eq. 11 plus the true trajectory where
+    the data has it), which keeps the fine-tuned offsets a physical blur model.
+
+    ``init`` names deblurring weights (safetensors) a new run starts from instead of random
+    ones: continuing a shipped model, frozen or fine-tuned, from the same point.
     """
 
     data: str
@@ -41,12 +54,23 @@ class DeblurTrainConfig:
     val: str | None = None
     val_every: int = 500
     val_limit: int = 16
+    trajectory_lr_factor: float = 0.0
+    trajectory_loss: float = 1.0
+    init: str | None = None
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
         if self.steps < 1 or self.batch_size < 1 or self.crop < 16:
             raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
+        if self.trajectory_lr_factor < 0 or self.trajectory_loss < 0:
+            raise ValueError("the trajectory learning-rate factor and loss weight must be ≥ 0")
+        if self.finetune and not self.model.motion_aware:
+            raise ValueError("fine-tuning the trajectory network needs motion-aware layers (--motion-aware ≥ 1)")
+
+    @property
+    def finetune(self) -> bool:
+        return self.trajectory_lr_factor > 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,7 +85,7 @@ class DeblurTrainConfig:
 @dataclass(frozen=True)
 class DeblurTrainOutcome:
     checkpoint: Path
-    model: DeblurNet
+    model: DeblurNet | TrajectoryDeblurNet  # the latter when the trajectories were fine-tuned
     step: int
 
 
@@ -80,8 +104,9 @@ def estimate_motion(data: PairedImages, predictor: TrajectoryPredictor, *, progr
     return out
 
 
-def validate(model: DeblurNet, data: PairedImages, *, limit: int, device: torch.device) -> dict[str, float]:
-    """Mean PSNR of the restored and of the blurry images over the first ``limit`` pairs."""
+def validate(model: DeblurNet | TrajectoryDeblurNet, data: PairedImages, *, limit: int, device: torch.device) -> dict[str, float]:
+    """Mean PSNR of the restored and of the blurry images over the first ``limit`` pairs
+    (with attached motion for a ``DeblurNet``, estimated by a ``TrajectoryDeblurNet`` itself)."""
     model.eval()
     n = min(limit, len(data))
     total = blurry_total = 0.0
@@ -89,8 +114,11 @@ def validate(model: DeblurNet, data: PairedImages, *, limit: int, device: torch.
         for i in range(n):
             b = data.blurry[i].unsqueeze(0).float().div(255).to(device)
             s = data.sharp[i].unsqueeze(0).float().div(255).to(device)
-            m = data.motion[i].flatten(0, 1).unsqueeze(0).float().to(device)
-            total += float(psnr(model(b, m).clamp(0, 1), s))
+            if isinstance(model, TrajectoryDeblurNet):
+                restored = model(b)[0]
+            else:
+                restored = model(b, data.motion[i].flatten(0, 1).unsqueeze(0).float().to(device))
+            total += float(psnr(restored.clamp(0, 1), s))
             blurry_total += float(psnr(b, s))
     model.train()
     return {"psnr": total / n, "blurry_psnr": blurry_total / n}
@@ -109,35 +137,63 @@ def train_deblur(
 
     ``stop_after`` ends this call after that many steps without touching the schedule.
     """
-    run = TrainingRun(config, lambda: DeblurNet(config.model), config_type=DeblurTrainConfig, device=device, resume=resume,
-                      stop_after=stop_after, progress=progress)
-    device = run.device
-    pairs = find_pairs(Path(config.data))
     predictor = TrajectoryPredictor(weights=config.trajectory_weights, device=str(device.type))
     if (predictor.config.constraint, predictor.config.n_offsets) != (config.model.constraint, config.model.n_offsets):
         raise ValueError(f"the trajectory weights are {predictor.config.constraint} N={predictor.config.n_offsets}; "
                          f"the deblurring model expects {config.model.constraint} N={config.model.n_offsets}")
+    if config.finetune:
+        offsets = predictor.model.to(memory_format=torch.contiguous_format).float()
+
+        def build() -> torch.nn.Module:
+            return TrajectoryDeblurNet(offsets=offsets, deblur=DeblurNet(config.model))
+
+        def groups(model: torch.nn.Module) -> list[dict]:
+            return [{"params": model.deblur.parameters()},
+                    {"params": model.offsets.parameters(), "lr_scale": config.trajectory_lr_factor}]
+    else:
+        build, groups = (lambda: DeblurNet(config.model)), None
+    run = TrainingRun(config, build, config_type=DeblurTrainConfig, device=device, resume=resume,
+                      stop_after=stop_after, progress=progress, param_groups=groups)
+    if config.init and run.state.step == 0:
+        tensors, info, path = resolve("deblur", config.init)
+        if info.get("architecture") != config.model.to_dict():
+            raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {config.model.to_dict()}")
+        (run.model.deblur if config.finetune else run.model).load_state_dict(tensors)
+    device = run.device
     status = on_status or (lambda msg: None)
-    data = PairedImages(pairs)
-    status(f"estimating trajectories of {len(data)} training pairs with {predictor.weights_path.name}")
-    data.attach_motion(estimate_motion(data, predictor))
-    val = None
-    if config.val:
-        val = PairedImages(find_pairs(Path(config.val))[: config.val_limit])
-        val.attach_motion(estimate_motion(val, predictor))
+    data = PairedImages(find_pairs(Path(config.data)))
+    val = PairedImages(find_pairs(Path(config.val))[: config.val_limit]) if config.val else None
+    if not config.finetune:
+        status(f"estimating trajectories of {len(data)} training pairs with {predictor.weights_path.name}")
+        data.attach_motion(estimate_motion(data, predictor))
+        if val is not None:
+            val.attach_motion(estimate_motion(val, predictor))
+    light, constraint = predictor.light, predictor.config.constraint
+    times = uniform_times(predictor.config.n_offsets, device=device)
     del predictor
 
     for rng in run.steps():
         batch = data.batch(rng, config.batch_size, config.crop).to(device)
-        restored = run.ddp(batch.blurry, batch.motion)
+        terms: dict[str, torch.Tensor] = {}
+        if config.finetune:
+            restored, params = run.ddp(batch.blurry)
+            if config.trajectory_loss:
+                terms = trajectory_training_loss(
+                    blurry=batch.blurry, sharp=batch.sharp, offsets=trajectory(params, constraint, times), weights=LossWeights(), light=light,
+                    true_offsets=batch.true, pred_at_true_times=None if batch.true is None else trajectory(params, constraint, batch.times))
+        else:
+            restored = run.ddp(batch.blurry, batch.motion)
         loss = charbonnier(restored, batch.sharp)
+        total = loss + config.trajectory_loss * terms["total"] if terms else loss
         run.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         if config.clip > 0:
             torch.nn.utils.clip_grad_norm_(run.model.parameters(), config.clip)
         run.optimizer.step()
         with torch.no_grad():
-            run.stepped({"loss": float(loss), "psnr": float(psnr(restored.clamp(0, 1), batch.sharp).mean())})
+            logged = {"loss": float(loss), "psnr": float(psnr(restored.clamp(0, 1), batch.sharp).mean())}
+            logged.update({f"trajectory_{k}": float(v) for k, v in terms.items() if k in ("reblur", "epe")})
+            run.stepped(logged)
         if run.validation_due(val is not None):
             run.validated(validate(run.model, val, limit=config.val_limit, device=device), key=lambda v: -v["psnr"])
         run.checkpoint_if_due()

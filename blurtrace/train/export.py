@@ -24,13 +24,26 @@ def _describe(payload: dict) -> tuple[str, dict, str, dict]:
     return "trajectory", config.model.to_dict(), config.light, {"config": config.to_dict()}
 
 
+def _split_finetuned(payload: dict) -> tuple[dict, dict | None]:
+    """A deblurring run's state dict → (deblurring tensors, fine-tuned offset-network tensors or
+    None when the trajectories were frozen)."""
+    state = payload["model"]
+    if not any(k.startswith("offsets.") for k in state):
+        return state, None
+    pick = lambda prefix: {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}  # noqa: E731
+    return pick("deblur."), pick("offsets.")
+
+
 def export_checkpoint(checkpoint: Path, *, name: str, dest: Path | None = None, data_note: str = "", metrics_path: Path | None = None, default: bool = False) -> Path:
     """Write ``dest/NAME.safetensors`` and its manifest entry; returns the file's path.
 
     The entry records the task and architecture, the light space, the exact training
     command(s) (``command.txt`` beside the checkpoint), steps and CPU-hours, the data note, for
     a deblurring model the trajectory model it was trained with, and, when given, the
-    evaluation figures of ``metrics_path`` (JSON).
+    evaluation figures of ``metrics_path`` (JSON). A deblurring run that fine-tuned its
+    trajectory network also writes that network as ``NAME-trajectory.safetensors`` (its own
+    entry, never the default) and names it in the deblurring file's metadata, so ``deblur``
+    pairs the two unless told otherwise.
     """
     checkpoint = Path(checkpoint)
     payload = load_checkpoint(checkpoint)
@@ -54,6 +67,18 @@ def export_checkpoint(checkpoint: Path, *, name: str, dest: Path | None = None, 
     folder = Path(dest) if dest is not None else PACKAGE_WEIGHTS
     folder.mkdir(parents=True, exist_ok=True)
     file = f"{name}.safetensors"
-    export(payload["model"], folder / file, task=task, architecture=architecture, info={"light": light, "name": name})
+    tensors, offsets = _split_finetuned(payload)
+    meta = {"light": light, "name": name}
+    if offsets is not None:
+        traj_name = f"{name}-trajectory"
+        _, traj_info, _ = resolve("trajectory", notes["config"]["trajectory_weights"])
+        export(offsets, folder / f"{traj_name}.safetensors", task="trajectory", architecture=traj_info["architecture"],
+               info={"light": light, "name": traj_name})
+        trained = {"fine_tuned_from": info["training"]["trajectory_model"], "with": name, "steps": state["step"], "commands": commands}
+        register(folder, name=traj_name, file=f"{traj_name}.safetensors", task="trajectory", architecture=traj_info["architecture"],
+                 info={"light": light, "training": trained}, default=False)
+        meta["trajectory_model"] = f"{traj_name}.safetensors"
+        info["training"]["trajectory_model"] = {"file": meta["trajectory_model"], "sha256": sha256_file(folder / meta["trajectory_model"])}
+    export(tensors, folder / file, task=task, architecture=architecture, info=meta)
     register(folder, name=name, file=file, task=task, architecture=architecture, info=info, default=default)
     return folder / file
