@@ -1,6 +1,6 @@
 """Speed and memory of trajectory estimation and deblurring on this machine.
 
-    python benchmarks/speed.py [--weights W] [--threads 2] [--big]
+    python benchmarks/speed.py [--weights W] [--threads 2] [--ensemble K] [--big]
 
 Prints one JSON line per measurement: 1280×720 trajectory (best of 3), 1280×720 deblur with
 each --method (after the trajectory; best of 3 for the network), and with --big the time and
@@ -30,23 +30,25 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also trace a 6000×4000 photo and report peak memory")
     ap.add_argument("--iterations", type=int, default=30)
     ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
+    ap.add_argument("--ensemble", type=int, default=1, help="test-time ensemble size (1, 2, 4 or 8)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    pred = TrajectoryPredictor(weights=args.weights, device="cpu")
+    pred = TrajectoryPredictor(weights=args.weights, device="cpu", ensemble=args.ensemble)
     rng = np.random.default_rng(0)
     img = rng.random((720, 1280, 3), dtype=np.float32)
     pred(img)  # warm-up
     if not args.skip_small:
-        print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "model": pred.config.to_dict()}))
+        print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "ensemble": args.ensemble, "model": pred.config.to_dict()}))
     traj = pred(img)
     methods = args.method or ["net"]
     for method in methods:
         if args.skip_small:
             break
-        deblurrer = DeblurPredictor(method=method, weights=args.deblur_weights if method == "net" else None, device="cpu", iterations=args.iterations)
+        deblurrer = DeblurPredictor(method=method, weights=args.deblur_weights if method == "net" else None, device="cpu", iterations=args.iterations,
+                                    ensemble=args.ensemble)
         secs = best_of(lambda: deblurrer(img, traj), 3 if method == "net" else 1)
         print(json.dumps({"what": f"deblur ({method}) 1280x720 after trajectory", "seconds": round(secs, 3),
-                          "whole_deblur_seconds": round(secs + best_of(lambda: pred(img), 1), 3), **({"iterations": args.iterations} if method == "deconv" else {})}))
+                          "whole_deblur_seconds": round(secs + best_of(lambda: pred(img), 1), 3), "ensemble": args.ensemble, **({"iterations": args.iterations} if method == "deconv" else {})}))
     if args.big:
         big = rng.random((4000, 6000, 3), dtype=np.float32)
         t = time.perf_counter()

@@ -75,6 +75,19 @@ class Method(str, Enum):
     deconv = "deconv"
 
 
+class Ensemble(str, Enum):
+    """Test-time ensemble sizes (``blurtrace.ensemble.ENSEMBLES``)."""
+
+    one = "1"
+    two = "2"
+    four = "4"
+    eight = "8"
+
+
+ENSEMBLE_HELP = ("Average the networks over this many mirrors of the photo (flips, then transposes): "
+                 "that many times the time, slightly better trajectories and deblurring.")
+
+
 class Head(str, Enum):
     transposed = "transposed"
     bilinear = "bilinear"
@@ -200,6 +213,7 @@ def trajectory(
     magnify: Optional[float] = typer.Option(None, "--magnify", min=0.01, help="Overlay: scale trajectories by this (default: auto for short blur)."),
     line_width: float = typer.Option(2.0, "--line-width", min=0.5, help="Overlay: line width in pixels."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: the shipped model."),
+    ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
@@ -217,7 +231,7 @@ def trajectory(
     try:
         from .pipeline import TrajectoryJob
 
-        job_fn = TrajectoryJob(weights=weights, device=device.value, overlay=overlay, magnitude=magnitude, save_offsets=save_offsets,
+        job_fn = TrajectoryJob(weights=weights, device=device.value, ensemble=int(ensemble.value), overlay=overlay, magnitude=magnitude, save_offsets=save_offsets,
                                multiple=len(jobs) > 1, n_offsets=n_offsets, spacing=spacing, magnify=magnify, line_width=line_width)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
@@ -241,6 +255,7 @@ def deblur(
     iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations (more: sharper and slower)."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
+    ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
@@ -251,7 +266,8 @@ def deblur(
     try:
         from .pipeline import DeblurJob
 
-        job_fn = DeblurJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations)
+        job_fn = DeblurJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations,
+                           ensemble=int(ensemble.value))
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos deblurred")
@@ -274,6 +290,7 @@ def video(
     iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
+    ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when the output exists."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
@@ -292,7 +309,8 @@ def video(
     try:
         from .pipeline import VideoJob
 
-        job = VideoJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations)
+        job = VideoJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations,
+                       ensemble=int(ensemble.value))
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except ValueError as e:
@@ -562,6 +580,7 @@ def train_deblur_cmd(
 def eval_trajectory_cmd(
     data: Path = typer.Argument(..., help="Paired folder; `synth` output adds end-point errors."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False),
+    ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
     light: Optional[Light] = typer.Option(None, "--light", help="Blur model light space (default: the model's)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
     device: Device = typer.Option(Device.auto, "--device"),
@@ -571,7 +590,8 @@ def eval_trajectory_cmd(
     from .eval import evaluate_trajectory
 
     try:
-        rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value)
+        rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value,
+                                         ensemble=int(ensemble.value))
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:
@@ -585,6 +605,7 @@ def eval_deblur_cmd(
     method: Method = typer.Option(Method.auto, "--method", help="net, deconv, or auto (net when its weights are installed)."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
+    ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
     iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations."),
     true_trajectory: bool = typer.Option(False, "--true-trajectory", help="Deblur with the true trajectory of a synth dataset (what a perfect estimate would give)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
@@ -596,7 +617,7 @@ def eval_deblur_cmd(
 
     try:
         rows, mean = evaluate_deblur(data, method=method.value, weights=weights, deblur_weights=deblur_weights, iterations=iterations, limit=limit,
-                                     device=device.value, true_trajectory=true_trajectory)
+                                     device=device.value, true_trajectory=true_trajectory, ensemble=int(ensemble.value))
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:

@@ -30,14 +30,15 @@ def means(rows: list[dict]) -> dict:
     return mean
 
 
-def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, limit: int | None = None, device: str = "auto", predictor: TrajectoryPredictor | None = None) -> tuple[list[dict], dict]:
+def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, limit: int | None = None, device: str = "auto",
+                        predictor: TrajectoryPredictor | None = None, ensemble: int = 1) -> tuple[list[dict], dict]:
     """Score the trajectory model on every pair of ``data``.
 
     Returns one row per pair (name, reblur PSNR/SSIM, and with truth EPE, the zero-motion EPE and
     the reblur PSNR of the true offsets) and the means.
     """
     pairs = find_pairs(Path(data))[:limit]
-    pred = predictor or TrajectoryPredictor(weights=weights, device=device)
+    pred = predictor or TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble)
     rows = []
     for pair in pairs:
         b, s = _load_pair(pair)
@@ -68,7 +69,7 @@ def _true_trajectories(of, like: Trajectories, method: str) -> Trajectories:
 
 
 def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_weights=None, iterations: int = 30, limit: int | None = None,
-                    device: str = "auto", true_trajectory: bool = False, border: int = 16) -> tuple[list[dict], dict]:
+                    device: str = "auto", true_trajectory: bool = False, border: int = 16, ensemble: int = 1) -> tuple[list[dict], dict]:
     """PSNR/SSIM of ``deblur --method METHOD`` against the sharp frame, and seconds per image.
 
     ``true_trajectory`` feeds the dataset's true trajectory instead of the estimated one (synth
@@ -82,7 +83,7 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
     from .scoring import border_mask
 
     pairs = find_pairs(Path(data))[:limit]
-    deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
+    deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
     pred = deblurrer.trajectory_predictor(weights)
     rows = []
     for pair in pairs:

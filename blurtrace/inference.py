@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .device import resolve_device
+from .ensemble import check_ensemble, ensemble_deblur, ensemble_trajectory
 from .io import OffsetsFile
 from .models.deblur_net import DeblurNet, DeblurNetConfig
 from .models.offset_net import OffsetNet, OffsetNetConfig
@@ -100,9 +101,13 @@ def _network_input(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 
 class TrajectoryPredictor:
-    """Estimate exposure trajectories of photos with the shipped (or given) weights."""
+    """Estimate exposure trajectories of photos with the shipped (or given) weights.
 
-    def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128) -> None:
+    ``ensemble``: average over 1, 2, 4 or 8 mirrors of the photo (test-time ensembling;
+    that many times the work)."""
+
+    def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128, ensemble: int = 1) -> None:
+        self.ensemble = check_ensemble(ensemble)
         self.device = resolve_device(device)
         self.model, info, self.weights_path = _load_model("trajectory", weights, OffsetNetConfig, OffsetNet, "an offset network", self.device)
         self.config = self.model.config
@@ -112,7 +117,10 @@ class TrajectoryPredictor:
     @torch.inference_mode()
     def __call__(self, image: np.ndarray, *, progress=None) -> Trajectories:
         x = image_to_tensor(image)
-        params = tiled_apply(lambda t: self.model(_network_input(t, self.device)), x, out_channels=self.config.out_channels, tile=self.tile, overlap=self.overlap, progress=progress)
+        def fn(t: torch.Tensor) -> torch.Tensor:
+            return ensemble_trajectory(lambda m: self.model(_network_input(m, self.device)), t, constraint=self.config.constraint, size=self.ensemble)
+
+        params = tiled_apply(fn, x, out_channels=self.config.out_channels, tile=self.tile, overlap=self.overlap, progress=progress)
         return Trajectories(params=params, constraint=self.config.constraint, n_offsets=self.config.n_offsets, light=self.light)
 
 
@@ -140,17 +148,20 @@ class DeblurPredictor:
     ``net``: the deblurring network (shipped or given weights); ``deconv``: model-based
     deconvolution of the blur model (no weights, slower; for blur the network never saw);
     ``auto``: ``net`` if there are deblurring weights, else ``deconv``.
-    Works tile by tile, so memory depends on ``tile``, not on the photo.
+    Works tile by tile, so memory depends on ``tile``, not on the photo. ``ensemble``: average
+    the network over 1, 2, 4 or 8 mirrors of the photo (that many times the work; ``net`` only,
+    and the trajectory predictor it makes uses the same).
     """
 
     def __init__(self, *, method: str = "auto", weights: str | Path | None = None, device: str = "auto",
-                 iterations: int = 30, tile: int | None = None, overlap: int = 64) -> None:
+                 iterations: int = 30, tile: int | None = None, overlap: int = 64, ensemble: int = 1) -> None:
         method = choose_deblur_method(method, weights)
         if method not in DEBLUR_METHODS:
             raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
         # measured: a 24 MP photo peaks at 2.7 GB with 1024² network tiles; deconvolution keeps
         # N warped copies and their gradients per iteration, so it gets smaller tiles
         self.method, self.iterations, self.overlap = method, iterations, overlap
+        self.ensemble = check_ensemble(ensemble)
         self.tile = tile or (1024 if method == "net" else 768)
         self.device = resolve_device(device)
         self.model: DeblurNet | None = None
@@ -165,7 +176,7 @@ class DeblurPredictor:
     def trajectory_predictor(self, weights: str | Path | None = None) -> TrajectoryPredictor:
         """The trajectory estimator to pair with this deblurrer: ``weights`` if given, else the
         network it was fine-tuned with, else the default."""
-        return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device))
+        return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device), ensemble=self.ensemble)
 
     def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
         """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""
@@ -175,9 +186,12 @@ class DeblurPredictor:
             if cfg.motion_aware and (cfg.constraint, cfg.trajectory_channels) != (traj.constraint, traj.params.shape[1]):
                 raise WeightsError(f"{self.weights_path}: expects {cfg.constraint} trajectories, the trajectory model gives {traj.constraint}")
 
+            def net(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+                return self.model(_network_input(t, self.device), _network_input(p, self.device))
+
             def fn(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
                 with torch.no_grad():  # not inference mode: the result is clamped in place below
-                    return self.model(_network_input(t, self.device), _network_input(p, self.device))
+                    return ensemble_deblur(net, t, p, size=self.ensemble)
         else:
             from .ops.deconv import deconvolve
 

@@ -52,9 +52,9 @@ def _sibling(job: Job, suffix: str, primary_suffix: str) -> Path:
 class TrajectoryJob:
     """``blurtrace trajectory``: overlay, blur-magnitude map and/or the offsets file."""
 
-    def __init__(self, *, weights=None, device="auto", overlay=True, magnitude=False, save_offsets: Path | None = None, multiple=False,
+    def __init__(self, *, weights=None, device="auto", ensemble=1, overlay=True, magnitude=False, save_offsets: Path | None = None, multiple=False,
                  n_offsets: int | None = None, spacing=32, magnify=None, line_width=2.0) -> None:
-        self.predictor = TrajectoryPredictor(weights=weights, device=device)
+        self.predictor = TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble)
         self.overlay, self.magnitude, self.save_offsets, self.multiple = overlay, magnitude, save_offsets, multiple
         self.n_offsets, self.spacing, self.magnify, self.line_width = n_offsets, spacing, magnify, line_width
 
@@ -101,8 +101,8 @@ class TrajectoryJob:
 class DeblurJob:
     """``blurtrace deblur``: estimate trajectories, then undo the blur along them."""
 
-    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
-        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1) -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
         self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, job: Job) -> dict:
@@ -140,8 +140,8 @@ def reblur_file(sharp: Path, output: Path, *, offsets: Path | None = None, like:
 class VideoJob:
     """``blurtrace video``: deblur once, then warp along the trajectory to K times (Eq. 17)."""
 
-    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30) -> None:
-        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations)
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1) -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
         self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:

@@ -66,6 +66,11 @@ def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
     # per tile, so only close, not equal)
     tiled = DeblurPredictor(tile=32, overlap=16)(photo, traj)
     assert np.abs(tiled - sharp).mean() < 0.02
+    # test-time ensemble: both stages average over mirrors, same shape, a different answer
+    ensembled = DeblurPredictor(ensemble=2)
+    assert ensembled.trajectory_predictor().ensemble == 2
+    two = ensembled(photo, traj)
+    assert two.shape == sharp.shape and 0 < np.abs(two - sharp).mean() < 0.05
 
     src = tmp_path / "p.png"
     from PIL import Image

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..io import IMAGE_SUFFIXES, load_offsets, read_image
+from ..ops.symmetry import Mirror, mirror_image, mirror_vectors
 
 LAYOUTS: tuple[str, ...] = ("auto", "gopro", "side-by-side")
 
@@ -150,28 +151,15 @@ class PairedImages:
         return Batch(torch.stack(bl).float() / 255, torch.stack(sh).float() / 255, true, self.times if self.has_truth else None, motion)
 
 
-def _mirror_field(field: torch.Tensor | None, *, flip_x: bool, flip_y: bool, transpose: bool) -> torch.Tensor | None:
-    """A vector field ``(T, 2, h, w)`` of ``(Δx, Δy)`` under the same flips as its image."""
-    if field is None:
-        return None
-    if flip_x:
-        field = field.flip(-1) * torch.tensor([-1.0, 1.0]).view(1, 2, 1, 1)
-    if flip_y:
-        field = field.flip(-2) * torch.tensor([1.0, -1.0]).view(1, 2, 1, 1)
-    if transpose:
-        field = field.transpose(-1, -2).flip(1)
-    return field.contiguous()
+def _mirror_field(field: torch.Tensor | None, mirror: Mirror) -> torch.Tensor | None:
+    return None if field is None else mirror_vectors(field, mirror).contiguous()
 
 
 def augment(blurry: torch.Tensor, sharp: torch.Tensor, *fields: torch.Tensor | None, flip_x: bool, flip_y: bool, transpose: bool):
     """Flip/transpose images ``(3, h, w)`` and vector fields ``(T, 2, h, w)`` (the trajectory,
     its parameters) consistently: mirroring the image mirrors the motion, so Δx (or Δy) changes
     sign. Returns ``(blurry, sharp, *fields)``."""
-    if flip_x:
-        blurry, sharp = blurry.flip(-1), sharp.flip(-1)
-    if flip_y:
-        blurry, sharp = blurry.flip(-2), sharp.flip(-2)
-    if transpose:
-        blurry, sharp = blurry.transpose(-1, -2), sharp.transpose(-1, -2)
-    mirrored = (_mirror_field(f, flip_x=flip_x, flip_y=flip_y, transpose=transpose) for f in fields)
+    mirror = (flip_x, flip_y, transpose)
+    blurry, sharp = mirror_image(blurry, mirror), mirror_image(sharp, mirror)
+    mirrored = (_mirror_field(f, mirror) for f in fields)
     return (blurry.contiguous(), sharp.contiguous(), *mirrored)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Test-time ensembles (`--ensemble K`) of the shipped models on the 40 held-out dynamic scenes:
+# trajectory EPE / reblur PSNR and deblurring PSNR for each K. Writes
+# data/results/ensemble.md (git-ignored) and prints it.
+#   bash scripts/evaluate_ensemble.sh ["TRAJECTORY_KS" ["DEBLUR_KS"]]   (default "1 2 4 8" "1 2 8")
+# Environment: LIMIT=N scores only the first N scenes (a quick check of the script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BLURTRACE:-.venv/bin/blurtrace}
+D=$(bash scripts/heldout_set.sh)
+mkdir -p data/results
+OUT=data/results/ensemble.md
+mean() { tail -1 | .venv/bin/python -c "import json, sys; m = json.load(sys.stdin)['mean']; print(' | '.join(f'{m[k]:.3f}' for k in sys.argv[1:]))" "$@"; }
+{
+  echo "| --ensemble | trajectory EPE (px) | reblur PSNR where Eq. 3 holds (dB) |"
+  echo "|---|---|---|"
+  for k in ${1:-1 2 4 8}; do
+    echo "| $k | $($B eval trajectory "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | mean epe reblur_psnr_valid) |"
+  done
+  echo
+  echo "| --ensemble | deblur PSNR (dB) | SSIM | blurry input PSNR (dB) |"
+  echo "|---|---|---|---|"
+  for k in ${2:-1 2 8}; do
+    echo "| $k | $($B eval deblur "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | mean psnr ssim blurry_psnr) |"
+  done
+} > "$OUT"
+cat "$OUT"
