@@ -76,7 +76,8 @@ class Method(str, Enum):
 
 
 class Ensemble(str, Enum):
-    """Test-time ensemble sizes (``blurtrace.ensemble.ENSEMBLES``)."""
+    """Test-time ensemble sizes: ``blurtrace.ensemble.ENSEMBLES`` spelled out here, since that
+    module imports torch and ``--help`` must not."""
 
     one = "1"
     two = "2"

@@ -10,7 +10,7 @@ from typing import Callable
 
 import torch
 
-from .ops.symmetry import MIRRORS, align_time, mirror_image, mirror_vectors, unmirror_image, unmirror_params
+from .ops.symmetry import MIRRORS, align_time, mirror_image, mirror_params, unmirror_image, unmirror_params
 
 #: Ensemble sizes: the first k of ``ops.symmetry.MIRRORS`` (1: none, 2: + horizontal flip,
 #: 4: all flips, 8: flips and transposes).
@@ -23,21 +23,16 @@ def check_ensemble(size: int) -> int:
     return size
 
 
-def _as_vectors(params: torch.Tensor) -> torch.Tensor:
-    b, c, h, w = params.shape
-    return params.reshape(b, c // 2, 2, h, w)
-
-
 def ensemble_trajectory(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, constraint: str, size: int) -> torch.Tensor:
     """Mean trajectory parameters of ``fn`` (``(1, 3, h, w) → (1, C, h, w)``) over ``size``
     mirrors of ``x``; each answer is mapped back and run in the identity answer's direction of
     time first (a blurry photo does not say which way time ran, Eq. 3)."""
     check_ensemble(size)
     reference = fn(x).float()
-    total = reference.clone()
+    total = reference  # sums out of place: no copy when size is 1 (the default, a hot path)
     for mirror in MIRRORS[1:size]:
-        total += align_time(unmirror_params(fn(mirror_image(x, mirror)).float(), mirror), reference, constraint)
-    return total / size
+        total = total + align_time(unmirror_params(fn(mirror_image(x, mirror)).float(), mirror), reference, constraint)
+    return total / size if size > 1 else total
 
 
 def ensemble_deblur(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, params: torch.Tensor, *, size: int) -> torch.Tensor:
@@ -46,6 +41,5 @@ def ensemble_deblur(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x:
     check_ensemble(size)
     total = fn(x, params).float()
     for mirror in MIRRORS[1:size]:
-        p = mirror_vectors(_as_vectors(params), mirror).flatten(1, 2)
-        total += unmirror_image(fn(mirror_image(x, mirror), p).float(), mirror)
-    return total / size
+        total = total + unmirror_image(fn(mirror_image(x, mirror), mirror_params(params, mirror)).float(), mirror)
+    return total / size if size > 1 else total

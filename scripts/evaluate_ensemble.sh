@@ -10,18 +10,17 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 D=$(bash scripts/heldout_set.sh)
 mkdir -p data/results
 OUT=data/results/ensemble.md
-mean() { tail -1 | .venv/bin/python -c "import json, sys; m = json.load(sys.stdin)['mean']; print(' | '.join(f'{m[k]:.3f}' for k in sys.argv[1:]))" "$@"; }
 {
   echo "| --ensemble | trajectory EPE (px) | reblur PSNR where Eq. 3 holds (dB) |"
   echo "|---|---|---|"
   for k in ${1:-1 2 4 8}; do
-    echo "| $k | $($B eval trajectory "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | mean epe reblur_psnr_valid) |"
+    echo "| $k | $($B eval trajectory "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | .venv/bin/python scripts/mean_columns.py 3 epe reblur_psnr_valid) |"
   done
   echo
   echo "| --ensemble | deblur PSNR (dB) | SSIM | blurry input PSNR (dB) |"
   echo "|---|---|---|---|"
   for k in ${2:-1 2 8}; do
-    echo "| $k | $($B eval deblur "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | mean psnr ssim blurry_psnr) |"
+    echo "| $k | $($B eval deblur "$D" --ensemble "$k" ${LIMIT:+--limit "$LIMIT"} --json | .venv/bin/python scripts/mean_columns.py 3 psnr ssim blurry_psnr) |"
   done
 } > "$OUT"
 cat "$OUT"

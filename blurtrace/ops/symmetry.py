@@ -79,15 +79,21 @@ def unmirror_vectors(v: torch.Tensor, mirror: Mirror) -> torch.Tensor:
     return v
 
 
-def unmirror_params(params: torch.Tensor, mirror: Mirror) -> torch.Tensor:
-    """Trajectory parameters ``(B, C, H, W)`` predicted for a mirrored photo, mapped back.
-
-    Every constraint's parameters are stacks of ``(Δx, Δy)`` offsets (end points or samples),
-    so they turn like any vector field."""
+def _as_params(vector_op, params: torch.Tensor, mirror: Mirror) -> torch.Tensor:
+    # every constraint's parameters are stacks of (Δx, Δy) offsets (end points or samples),
+    # so they turn like any vector field
     b, c, h, w = params.shape
-    v = params.reshape(b, c // 2, 2, h, w)
-    back = unmirror_vectors(v, mirror)
-    return back.reshape(b, c, *back.shape[-2:])
+    return vector_op(params.reshape(b, c // 2, 2, h, w), mirror).flatten(1, 2)
+
+
+def mirror_params(params: torch.Tensor, mirror: Mirror) -> torch.Tensor:
+    """Trajectory parameters ``(B, C, H, W)`` of a photo, for the mirrored photo."""
+    return _as_params(mirror_vectors, params, mirror)
+
+
+def unmirror_params(params: torch.Tensor, mirror: Mirror) -> torch.Tensor:
+    """Trajectory parameters ``(B, C, H, W)`` predicted for a mirrored photo, mapped back."""
+    return _as_params(unmirror_vectors, params, mirror)
 
 
 def align_time(params: torch.Tensor, reference: torch.Tensor, constraint: str) -> torch.Tensor:
