@@ -94,6 +94,11 @@ class Head(str, Enum):
     bilinear = "bilinear"
 
 
+class Backbone(str, Enum):
+    dmphn = "dmphn"
+    unet = "unet"
+
+
 class Schedule(str, Enum):
     linear = "linear"
     cosine = "cosine"
@@ -511,6 +516,8 @@ def train_export(
                    "  blurtrace train deblur --data data/train --val data/val/dynamic --out runs/deblur --steps 8000\n\n"
                    "The ablation without motion-aware convolutions (paper Table 6):\n\n"
                    "  blurtrace train deblur --data data/train --out runs/backbone --motion-aware 0\n\n"
+                   "The U-Net backbone at about DMPHN width 16's cost per pixel (scripts/train_deblur_unet.sh):\n\n"
+                   "  blurtrace train deblur --data data/train --out runs/unet --backbone unet --width 24 --levels 4 --alpha 1\n\n"
                    "Fine-tuning the trajectory network with it (at 1/10 of the learning rate):\n\n"
                    "  blurtrace train deblur --data data/train --out runs/joint --finetune-trajectory 0.1")
 def train_deblur_cmd(
@@ -525,7 +532,8 @@ def train_deblur_cmd(
     schedule: Schedule = typer.Option(Schedule.cosine, "--schedule", help="Decay after warm-up."),
     warmup: int = typer.Option(200, "--warmup", min=0),
     width: int = typer.Option(16, "--width", min=1, help="Channels at full resolution (DMPHN: 32)."),
-    levels: int = typer.Option(3, "--levels", min=1, max=4, help="Multi-patch levels: 3 is DMPHN(1-2-4)."),
+    backbone: Backbone = typer.Option(Backbone.dmphn, "--backbone", help="dmphn: the paper's multi-patch hierarchy; unet: one encoder–decoder with skips, about a third of the cost per pixel at the same width."),
+    levels: int = typer.Option(3, "--levels", min=1, max=4, help="dmphn: multi-patch levels, 3 is DMPHN(1-2-4); unet: resolutions, 4 reaches 1/8."),
     motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
     alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1)."),
     fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
@@ -560,7 +568,7 @@ def train_deblur_cmd(
         traj_arch = resolve("trajectory", trajectory_weights)[1].get("architecture", {})
         config = DeblurTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
-            model=DeblurNetConfig(width=width, levels=levels, motion_aware=motion_aware, alpha=alpha, learn_alpha=not fixed_alpha,
+            model=DeblurNetConfig(backbone=backbone.value, width=width, levels=levels, motion_aware=motion_aware, alpha=alpha, learn_alpha=not fixed_alpha,
                                   constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
             trajectory_weights=None if trajectory_weights is None else str(trajectory_weights),
             trajectory_lr_factor=finetune_trajectory, trajectory_loss=trajectory_loss, init=None if init is None else str(init), steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,

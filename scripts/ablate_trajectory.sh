@@ -5,6 +5,9 @@
 #   bash scripts/ablate_trajectory.sh constraints [STEPS]   Table 2: none / linear / bilinear / quadratic (N = 15)
 #   bash scripts/ablate_trajectory.sh offsets [STEPS]       Table 3: N = 5 / 9 / 15 (quadratic)
 #   bash scripts/ablate_trajectory.sh loss [STEPS]          Table 4: all terms / w/o SSIM / w/o tv / w/o reg
+#   bash scripts/ablate_trajectory.sh capacity [STEPS]      beyond the paper: Table 1 (width 16, 3 blocks, H/2 head) against
+#                                                           width 24, 5 blocks, the full-resolution transposed head, and
+#                                                           width 32 reading the photo at half resolution (about the same FLOPs)
 # STEPS defaults to 3000 (≈ 25 min per variant on two cores). Runs live in data/ablations/ (git-ignored)
 # and resume, so an interrupted table continues where it stopped; the quadratic N = 15 run is
 # shared by all three tables. Each variant is scored on the held-out set of
@@ -13,13 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
-TABLE=${1:?usage: ablate_trajectory.sh constraints|offsets|loss [STEPS]}
+TABLE=${1:?usage: ablate_trajectory.sh constraints|offsets|loss|capacity [STEPS]}
 STEPS=${2:-3000}
 case "$TABLE" in
   constraints) variants=(zc linear bilinear quadratic) ;;
   offsets) variants=(n5 n9 quadratic) ;;
   loss) variants=(quadratic no-ssim no-tv no-reg) ;;
-  *) echo "ablate_trajectory.sh: unknown table '$TABLE' (constraints, offsets or loss)" >&2; exit 2 ;;
+  capacity) variants=(quadratic width24 blocks5 transposed width32-half) ;;
+  *) echo "ablate_trajectory.sh: unknown table '$TABLE' (constraints, offsets, loss or capacity)" >&2; exit 2 ;;
 esac
 flags() {  # the options that make a variant
   case "$1" in
@@ -30,6 +34,10 @@ flags() {  # the options that make a variant
     no-ssim) echo "--constraint quadratic --ssim-weight 0" ;;
     no-tv) echo "--constraint quadratic --tv-weight 0" ;;
     no-reg) echo "--constraint quadratic --reg-weight 0" ;;
+    width24) echo "--constraint quadratic --width 24" ;;
+    blocks5) echo "--constraint quadratic --blocks 5" ;;
+    transposed) echo "--constraint quadratic --head transposed" ;;
+    width32-half) echo "--constraint quadratic --width 32 --input-scale 2" ;;
   esac
 }
 EVAL=$(bash scripts/heldout_set.sh)

@@ -13,8 +13,9 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-500}
 bash scripts/training_data.sh  # the deblurring model's training data (resumable)
 EVAL=$(bash scripts/heldout_set.sh)
-common=(--data data/train --val data/val/dynamic --steps "$STEPS" --batch-size 8 --crop 96 --lr 1e-4 --warmup 0 --schedule cosine
-        --width 16 --levels 3 --motion-aware 1 --val-every 250 --checkpoint-every 250 --threads "${THREADS:-2}"
+source scripts/deblur_recipe.sh
+common=(--data data/train "${DEBLUR_RECIPE[@]}" --steps "$STEPS" --lr 1e-4 --warmup 0 --motion-aware 1 --val-every 250
+        --threads "${THREADS:-2}"
         --init blurtrace/weights/deblur-motion-aware.safetensors)
 mkdir -p data/results
 out=data/results/finetune-$STEPS.md

@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-9000}
 bash scripts/training_data.sh  # the trajectory model's data (resumable: nothing to do if present)
-common=(--data data/train --val data/val/dynamic --steps "$STEPS" --batch-size 8 --crop 96 --lr 5e-4
-        --schedule cosine --width 16 --levels 3 --val-every 500 --checkpoint-every 250 --threads 1)
+source scripts/deblur_recipe.sh
+common=(--data data/train "${DEBLUR_RECIPE[@]}" --steps "$STEPS" --threads 1)
 OMP_NUM_THREADS=1 $B train deblur "${common[@]}" --motion-aware 1 --out weights/runs/deblur-motion-aware &
 OMP_NUM_THREADS=1 $B train deblur "${common[@]}" --motion-aware 0 --out weights/runs/deblur-backbone &
 wait

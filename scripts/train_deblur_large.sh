@@ -11,6 +11,6 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-9000}
 [ $# -gt 0 ] && shift
 DATA=$(bash scripts/training_data_large.sh)
-OMP_NUM_THREADS=${THREADS:-2} $B train deblur --data "$DATA" --val data/val/dynamic --steps "$STEPS" --batch-size 8 --crop 96 --lr 5e-4 \
-  --schedule cosine --width 16 --levels 3 --val-every 500 --checkpoint-every 250 --threads "${THREADS:-2}" \
+source scripts/deblur_recipe.sh
+OMP_NUM_THREADS=${THREADS:-2} $B train deblur --data "$DATA" "${DEBLUR_RECIPE[@]}" --steps "$STEPS" --threads "${THREADS:-2}" \
   --motion-aware 1 --alpha 1.0 --out weights/runs/deblur-large-alpha1 ${STOP_AFTER:+--stop-after "$STOP_AFTER"} "$@"

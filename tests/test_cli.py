@@ -55,3 +55,24 @@ def test_synth_then_eval_needs_weights(tmp_path, photo_dir, monkeypatch):
     monkeypatch.setenv("BLURTRACE_WEIGHTS_DIR", str(tmp_path / "empty"))
     r = runner.invoke(app, ["eval", "trajectory", str(tmp_path / "ds")])
     assert r.exit_code == 3 and "weights" in r.stderr
+
+
+def test_choice_enums_match_the_library():
+    # the CLI spells its choices out so that `--help` need not import torch; they must not drift
+    from blurtrace import cli
+    from blurtrace.data.motion import MOTIONS
+    from blurtrace.device import DEVICES
+    from blurtrace.ensemble import ENSEMBLES
+    from blurtrace.inference import DEBLUR_METHODS
+    from blurtrace.jobs import IF_EXISTS
+    from blurtrace.models.deblur_net import BACKBONES
+    from blurtrace.models.offset_net import HEADS
+    from blurtrace.ops.color import LIGHTS
+    from blurtrace.ops.trajectory import CONSTRAINTS
+    from blurtrace.train.common import SCHEDULES
+
+    pairs = [(cli.Constraint, CONSTRAINTS), (cli.Light, LIGHTS), (cli.Motion, MOTIONS), (cli.Device, DEVICES),
+             (cli.IfExists, IF_EXISTS), (cli.Method, ("auto", *DEBLUR_METHODS)), (cli.Head, HEADS),
+             (cli.Backbone, BACKBONES), (cli.Schedule, SCHEDULES), (cli.Ensemble, tuple(str(k) for k in ENSEMBLES))]
+    for enum, values in pairs:
+        assert [e.value for e in enum] == list(values), enum.__name__

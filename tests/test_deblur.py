@@ -115,6 +115,30 @@ def test_train_deblur_cli_usage_errors(pairs, tmp_path, tiny_weights):
     assert (tmp_path / "o" / "command.txt").exists()
 
 
+
+def test_unet_backbone_trains_from_the_cli_exports_and_deblurs(pairs, tmp_path, tiny_weights):
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--backbone", "resnet"])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "u"), "--steps", "2", "--width", "4",
+                            "--levels", "3", "--backbone", "unet", "--batch-size", "1", "--crop", "32"])
+    assert r.exit_code == 0, r.stderr
+    path = export_checkpoint(tmp_path / "u" / "last.pt", name="tiny-unet", dest=tmp_path / "export")
+    assert read_manifest(tmp_path / "export")["models"]["tiny-unet"]["architecture"]["backbone"] == "unet"
+    photo = textured_photo(37, 53).astype(np.float32) / 255  # not a multiple of the U-Net's 4
+    deblurrer = DeblurPredictor(weights=path)
+    sharp = deblurrer(photo, TrajectoryPredictor()(photo))
+    assert sharp.shape == photo.shape and np.isfinite(sharp).all()
+
+
+def test_init_accepts_weights_exported_before_the_backbone_field(pairs, tmp_path, tiny_weights):
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    old = {k: v for k, v in TINY.to_dict().items() if k != "backbone"}  # a manifest of version 0.2.0
+    export(DeblurNet(TINY).state_dict(), tmp_path / "old.safetensors", task="deblur", architecture=old, info={})
+    done = train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, init=str(tmp_path / "old.safetensors")), device=torch.device("cpu"))
+    assert done.step == 1
+
 def test_motion_follows_crops_and_flips(pairs):
     """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
     negates Δx, a transpose swaps Δx and Δy."""

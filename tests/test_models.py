@@ -59,22 +59,25 @@ def test_half_resolution_input_scales_offsets():
 
 # --------------------------------------------------------------------------- deblurring network
 
-from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig, from_patches, to_patches  # noqa: E402
+from blurtrace.models.deblur_net import BACKBONES, DeblurNet, DeblurNetConfig, from_patches, to_patches  # noqa: E402
 
 DEBLUR_CONFIGS = [
     DeblurNetConfig(width=4, levels=levels, motion_aware=ma, n_offsets=5)
     for levels, ma in ((1, 0), (1, 1), (2, 2), (3, 1), (3, 4), (4, 0))
-] + [DeblurNetConfig(width=4, levels=2, motion_aware=1, constraint="none", n_offsets=5, learn_alpha=False)]
+] + [DeblurNetConfig(width=4, levels=2, motion_aware=1, constraint="none", n_offsets=5, learn_alpha=False)] + [
+    DeblurNetConfig(backbone="unet", width=4, levels=levels, motion_aware=ma, n_offsets=5)
+    for levels, ma in ((1, 1), (2, 0), (3, 2), (4, 4))
+]
 
 
 def _wake(net: DeblurNet) -> DeblurNet:
     """The output layer starts at zero (identity network), which blocks every gradient behind
     it; give it weights so the test sees whether gradients reach every parameter."""
-    torch.nn.init.normal_(net.decoders[0].out.weight, std=0.1)
+    torch.nn.init.normal_(net.output_conv.weight, std=0.1)
     return net
 
 
-@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"L{c.levels}-ma{c.motion_aware}-{c.constraint}")
+@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"{c.backbone}-L{c.levels}-ma{c.motion_aware}-{c.constraint}")
 def test_deblur_net_forward_backward(config):
     torch.manual_seed(0)
     net = _wake(DeblurNet(config))
@@ -89,24 +92,26 @@ def test_deblur_net_forward_backward(config):
     assert n_alpha == (config.motion_aware if config.learn_alpha else 0)
 
 
-def test_deblur_net_starts_as_identity():
-    net = DeblurNet(DeblurNetConfig(width=4, n_offsets=5))
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_deblur_net_starts_as_identity(backbone):
+    net = DeblurNet(DeblurNetConfig(width=4, n_offsets=5, backbone=backbone))
     x = torch.rand(1, 3, 24, 40)
     assert torch.equal(net(x, torch.randn(1, 4, 24, 40)), x)
 
 
-def test_only_the_motion_aware_network_reads_the_trajectory():
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_only_the_motion_aware_network_reads_the_trajectory(backbone):
     torch.manual_seed(1)
     x = torch.rand(1, 3, 32, 32)
     p1, p2 = torch.randn(1, 4, 32, 32) * 4, torch.randn(1, 4, 32, 32) * 4
-    plain = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0))).eval()
-    bent = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=2, alpha=1.0))).eval()
+    plain = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0, backbone=backbone))).eval()
+    bent = _wake(DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=2, alpha=1.0, backbone=backbone))).eval()
     with torch.no_grad():
         assert torch.equal(plain(x, p1), plain(x, p2)) and torch.equal(plain(x), plain(x, p1))
         assert not torch.allclose(bent(x, p1), bent(x, p2))
         # zero motion: every tap sits on the regular grid, the filters are plain 3×3 ones
         zero = torch.zeros(1, 4, 32, 32)
-        plain_twin = DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0))
+        plain_twin = DeblurNet(DeblurNetConfig(width=4, levels=2, motion_aware=0, backbone=backbone))
         plain_twin.load_state_dict({k: v for k, v in bent.state_dict().items() if not k.endswith("alpha")})
         assert torch.allclose(bent(x, zero), plain_twin(x), atol=1e-5)
 
@@ -117,6 +122,7 @@ def test_channels_last_gives_the_same_result():
     torch.manual_seed(2)
     x, p = torch.rand(1, 3, 36, 44), torch.randn(1, 4, 36, 44) * 4
     nets = [_wake(DeblurNet(DeblurNetConfig(width=4, levels=3, motion_aware=2, alpha=1.0))).eval(),
+            _wake(DeblurNet(DeblurNetConfig(width=4, levels=3, motion_aware=2, alpha=1.0, backbone="unet"))).eval(),
             OffsetNet(OffsetNetConfig(constraint="quadratic")).eval()]
     with torch.no_grad():
         for net in nets:
@@ -127,9 +133,29 @@ def test_channels_last_gives_the_same_result():
             assert torch.allclose(got, reference, atol=1e-5)
 
 
-def test_same_parameters_with_and_without_motion_aware_layers():
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_same_parameters_with_and_without_motion_aware_layers(backbone):
     count = lambda c: sum(p.numel() for n, p in DeblurNet(c).named_parameters() if not n.endswith("alpha"))  # noqa: E731
-    assert count(DeblurNetConfig(motion_aware=0)) == count(DeblurNetConfig(motion_aware=4))
+    assert count(DeblurNetConfig(motion_aware=0, backbone=backbone)) == count(DeblurNetConfig(motion_aware=4, backbone=backbone))
+
+
+def test_unet_pads_to_its_halvings_and_is_cheaper_than_dmphn_at_the_same_width():
+    assert DeblurNetConfig(backbone="unet", levels=4).multiple == 8
+    assert DeblurNetConfig(backbone="unet", levels=1).multiple == 1
+    # multiply-accumulates of every convolution for one 64×64 photo, counted by forward hooks
+    def macs(config):
+        net, total = DeblurNet(config), []
+        def hook(m, inp, out):
+            if isinstance(m, torch.nn.ConvTranspose2d):  # every input value meets (out, kh, kw) weights
+                total.append(inp[0].numel() * m.weight[0].numel())
+            else:  # every output value meets (in, kh, kw) weights
+                total.append(out.numel() * m.weight[0].numel())
+        for m in net.modules():
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+                m.register_forward_hook(hook)
+        net(torch.rand(1, 3, 64, 64), torch.zeros(1, 4, 64, 64))
+        return sum(total)
+    assert macs(DeblurNetConfig(backbone="unet", levels=4)) < 0.5 * macs(DeblurNetConfig(levels=3))
 
 
 @pytest.mark.parametrize("grid", [(1, 1), (2, 1), (2, 2), (4, 2)])
@@ -148,6 +174,8 @@ def test_deblur_net_bad_config_and_inputs():
         DeblurNetConfig(motion_aware=5)
     with pytest.raises(ValueError, match="constraint"):
         DeblurNetConfig(constraint="cubic")
+    with pytest.raises(ValueError, match="backbone"):
+        DeblurNetConfig(backbone="resnet")
     net = DeblurNet(DeblurNetConfig(width=4, levels=1))
     with pytest.raises(ValueError, match="trajectory parameters"):
         net(torch.rand(1, 3, 16, 16))

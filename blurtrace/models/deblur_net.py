@@ -17,7 +17,8 @@ convolutions are bent, first ones first; ``0`` is the same network with plain 3�
 
 Deviations from DMPHN, for a network that must learn on two CPU cores: the output is the blurry
 photo plus a predicted residual (identity at initialisation), width is a parameter (DMPHN: 32),
-and α of each motion-aware layer is learned, starting at the paper's 0.1.
+and α of each motion-aware layer is learned, starting at the paper's 0.1. ``backbone="unet"``
+swaps the hierarchy for one U-Net (``models/unet.py``) with the same motion-aware stage.
 """
 from __future__ import annotations
 
@@ -29,9 +30,13 @@ import torch.nn.functional as F
 
 from ..ops.deform import MotionAwareConv2d
 from ..ops.trajectory import check_constraint, num_channels
+from .blocks import FinestStage, ResBlock, conv3x3 as _conv
+from .unet import UNetBody
 
 # (rows, cols) of patches per level, coarsest last: DMPHN(1-2-4) uses the first three
 PATCH_GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (2, 1), (2, 2), (4, 2))
+# dmphn: the paper's backbone; unet: one encoder–decoder with skips (models/unet.py)
+BACKBONES: tuple[str, ...] = ("dmphn", "unet")
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,16 @@ class DeblurNetConfig:
     """Named hyper-parameters of the deblurring network.
 
     Attributes:
-        width: channels at full resolution (2× and 4× in the two lower stages); DMPHN uses 32.
-        levels: 1 … 4 multi-patch levels; 3 is DMPHN(1-2-4).
+        width: channels at full resolution (doubling at each lower stage); DMPHN uses 32.
+        levels: ``dmphn``: 1 … 4 multi-patch levels, 3 is DMPHN(1-2-4); ``unet``: 1 … 4
+            resolutions (4 reaches 1/8).
         motion_aware: how many of the last decoder stage's four 3×3 convolutions follow the
             trajectory (Eq. 16), 0 … 4; 0 is the plain backbone.
         alpha: initial α of the motion-aware layers (paper 0.1).
         learn_alpha: train α with the weights.
         constraint: trajectory parameterisation of the offset network that feeds this one.
         n_offsets: that network's N (matters only for ``none``).
+        backbone: ``dmphn`` (the paper's) or ``unet`` (``models/unet.py``).
     """
 
     width: int = 16
@@ -56,9 +63,12 @@ class DeblurNetConfig:
     learn_alpha: bool = True
     constraint: str = "quadratic"
     n_offsets: int = 15
+    backbone: str = "dmphn"
 
     def __post_init__(self) -> None:
         check_constraint(self.constraint)
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"backbone must be one of {', '.join(BACKBONES)}, not {self.backbone!r}")
         if not 1 <= self.levels <= len(PATCH_GRIDS):
             raise ValueError(f"levels must be 1 … {len(PATCH_GRIDS)}, not {self.levels}")
         if not 0 <= self.motion_aware <= 4:
@@ -72,41 +82,15 @@ class DeblurNetConfig:
 
     @property
     def multiple(self) -> int:
-        """Input sides are padded to a multiple of this (patch grid × two stride-2 stages)."""
+        """Input sides are padded to a multiple of this (DMPHN: patch grid × two stride-2
+        stages; U-Net: its ``levels − 1`` halvings)."""
+        if self.backbone == "unet":
+            return 2 ** (self.levels - 1)
         rows, cols = PATCH_GRIDS[self.levels - 1]
         return 4 * max(rows, cols)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
-
-
-class ResBlock(nn.Module):
-    """DMPHN's residual block: conv → ReLU → conv, plus the input."""
-
-    def __init__(self, ch: int) -> None:
-        super().__init__()
-        self.conv1, self.conv2 = _conv(ch, ch), _conv(ch, ch)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
-
-
-class MotionAwareResBlock(nn.Module):
-    """The residual block with its first ``bent`` (1 or 2) filters following the exposure
-    trajectory (Eq. 16); ``forward(x, taps)`` takes the unscaled ``Δp(t_k)``."""
-
-    def __init__(self, ch: int, *, bent: int, alpha: float, learn_alpha: bool) -> None:
-        super().__init__()
-        self.conv1 = MotionAwareConv2d(ch, ch, alpha=alpha, learn_alpha=learn_alpha)
-        self.conv2 = MotionAwareConv2d(ch, ch, alpha=alpha, learn_alpha=learn_alpha) if bent > 1 else _conv(ch, ch)
-
-    def forward(self, x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.conv1(x, taps))
-        return x + (self.conv2(y, taps) if isinstance(self.conv2, MotionAwareConv2d) else self.conv2(y))
 
 
 class Encoder(nn.Module):
@@ -135,17 +119,11 @@ class Decoder(nn.Module):
             ResBlock(4 * w), ResBlock(4 * w), nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
             ResBlock(2 * w), ResBlock(2 * w), nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
         )
-        bent = [min(2, max(0, motion_aware - 2 * i)) for i in range(2)]  # convolutions bent per block
-        self.last = nn.ModuleList([
-            MotionAwareResBlock(w, bent=b, alpha=alpha, learn_alpha=learn_alpha) if b else ResBlock(w) for b in bent
-        ])
+        self.last = FinestStage(w, motion_aware=motion_aware, alpha=alpha, learn_alpha=learn_alpha)
         self.out = _conv(w, 3)
 
     def forward(self, f: torch.Tensor, taps: torch.Tensor | None = None) -> torch.Tensor:
-        x = self.low(f)
-        for block in self.last:
-            x = block(x, taps) if isinstance(block, MotionAwareResBlock) else block(x)
-        return self.out(x)
+        return self.out(self.last(self.low(f), taps))
 
 
 def to_patches(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
@@ -174,20 +152,28 @@ class DeblurNet(nn.Module):
     ``forward(blurry, params)``: ``blurry`` ``(B, 3, H, W)`` in [0, 1], ``params`` ``(B, C, H, W)``
     the offset network's raw output for the same photo (ignored unless ``motion_aware``).
     Any size: padded inside to ``config.multiple``, cropped back. Returns ``(B, 3, H, W)``.
+    The backbone (``config.backbone``) predicts a residual added to the blurry photo.
     """
 
     def __init__(self, config: DeblurNetConfig = DeblurNetConfig()) -> None:
         super().__init__()
         self.config = config
-        w = config.width
-        self.encoders = nn.ModuleList([Encoder(w) for _ in range(config.levels)])
-        self.decoders = nn.ModuleList([
-            Decoder(w, motion_aware=config.motion_aware if i == 0 else 0, alpha=config.alpha, learn_alpha=config.learn_alpha)
-            for i in range(config.levels)
-        ])
+        w, ma = config.width, dict(alpha=config.alpha, learn_alpha=config.learn_alpha)
+        if config.backbone == "unet":
+            self.unet = UNetBody(width=w, levels=config.levels, motion_aware=config.motion_aware, **ma)
+        else:
+            self.encoders = nn.ModuleList([Encoder(w) for _ in range(config.levels)])
+            self.decoders = nn.ModuleList([
+                Decoder(w, motion_aware=config.motion_aware if i == 0 else 0, **ma) for i in range(config.levels)
+            ])
         # the residual starts at zero: an untrained network returns its input, not noise
-        nn.init.zeros_(self.decoders[0].out.weight)
-        nn.init.zeros_(self.decoders[0].out.bias)
+        nn.init.zeros_(self.output_conv.weight)
+        nn.init.zeros_(self.output_conv.bias)
+
+    @property
+    def output_conv(self) -> nn.Conv2d:
+        """The convolution that writes the residual (zero at initialisation)."""
+        return self.unet.out if self.config.backbone == "unet" else self.decoders[0].out
 
     def forward(self, blurry: torch.Tensor, params: torch.Tensor | None = None) -> torch.Tensor:
         cfg = self.config
@@ -200,9 +186,17 @@ class DeblurNet(nn.Module):
         m = cfg.multiple
         ph, pw = -h % m, -w % m
         x = F.pad(blurry, (0, pw, 0, ph), mode="replicate") if ph or pw else blurry
-        residual = feats = None
-        grid_below = None
-        for level in reversed(range(cfg.levels)):  # coarsest (most patches) first
+        taps = None
+        if cfg.motion_aware:
+            p = F.pad(params, (0, pw, 0, ph), mode="replicate") if ph or pw else params
+            taps = MotionAwareConv2d.tap_offsets(p.to(x.dtype), cfg.constraint)
+        residual = self.unet(x, taps) if cfg.backbone == "unet" else self._dmphn(x, taps)
+        return (x + residual)[..., :h, :w]
+
+    def _dmphn(self, x: torch.Tensor, taps: torch.Tensor | None) -> torch.Tensor:
+        """DMPHN's multi-patch hierarchy over a padded photo → the finest level's residual."""
+        residual = feats = grid_below = None
+        for level in reversed(range(self.config.levels)):  # coarsest (most patches) first
             grid = PATCH_GRIDS[level]
             inp = to_patches(x, *grid)
             if residual is not None:
@@ -210,9 +204,5 @@ class DeblurNet(nn.Module):
             f = self.encoders[level](inp)
             if feats is not None:
                 f = f + _regroup(feats, grid_below, grid)
-            taps = None
-            if level == 0 and cfg.motion_aware:
-                p = F.pad(params, (0, pw, 0, ph), mode="replicate") if ph or pw else params
-                taps = MotionAwareConv2d.tap_offsets(p.to(x.dtype), cfg.constraint)
-            residual, feats, grid_below = self.decoders[level](f, taps), f, grid
-        return (x + residual)[..., :h, :w]
+            residual, feats, grid_below = self.decoders[level](f, taps if level == 0 else None), f, grid
+        return residual

@@ -156,7 +156,11 @@ def train_deblur(
                       stop_after=stop_after, progress=progress, param_groups=groups)
     if config.init and run.state.step == 0:
         tensors, info, path = resolve("deblur", config.init)
-        if info.get("architecture") != config.model.to_dict():
+        try:  # through the config: a manifest written before a field existed holds its default
+            same = DeblurNetConfig(**info.get("architecture", {})) == config.model
+        except (TypeError, ValueError):
+            same = False
+        if not same:
             raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {config.model.to_dict()}")
         (run.model.deblur if config.finetune else run.model).load_state_dict(tensors)
     device = run.device
