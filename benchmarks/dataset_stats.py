@@ -16,16 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from blurtrace.data.datasets import find_pairs
+from blurtrace.data.datasets import PairedImages, find_pairs
 from blurtrace.data.photos import texture_score
-from blurtrace.io import load_offsets, read_image
 
 DEFAULT = ("data/train/dynamic", "data/train/camera", "data/train/flow", "data/val/dynamic", "data/eval/dynamic-640x360")
-
-
-def rgb8(path: Path) -> np.ndarray:
-    px = read_image(path).pixels
-    return px if px.dtype == np.uint8 else (px.astype(np.float32) / 257 + 0.5).astype(np.uint8)
 
 
 def main() -> None:
@@ -36,15 +30,16 @@ def main() -> None:
     print("| set | pairs | size | texture (Laplacian var.) | true length (px) | < 4 px | ≥ 8 px | blurry PSNR (dB) |")
     print("|---|---|---|---|---|---|---|---|")
     for folder in args.data:
-        pairs = find_pairs(Path(folder))[: args.limit]
+        # the pixels and truth exactly as training reads them (uint8, float16 offsets)
+        data = PairedImages(find_pairs(Path(folder))[: args.limit])
         tex, length, short, long_, blurry_psnr = [], [], [], [], []
-        for p in pairs:
-            sharp = rgb8(p.sharp)
+        for blurry, sharp_chw, true in zip(data.blurry, data.sharp, data.true):
+            sharp = sharp_chw.permute(1, 2, 0).numpy()
             tex.append(texture_score(sharp)[0])
-            err = (rgb8(p.blur).astype(np.float64) - sharp) / 255
+            err = (blurry.permute(1, 2, 0).numpy().astype(np.float64) - sharp) / 255
             blurry_psnr.append(-10 * np.log10(max(float(np.mean(err**2)), 1e-12)))
-            if p.gt is not None:
-                of = load_offsets(p.gt).offsets.astype(np.float32)  # (T, 2, H, W), time-ordered
+            if true is not None:
+                of = true.float().numpy()  # (T, 2, H, W), time-ordered
                 span = np.sqrt(((of[-1] - of[0]) ** 2).sum(0))
                 length.append(span.mean())
                 short.append((span < 4).mean())
@@ -52,7 +47,7 @@ def main() -> None:
         h, w = sharp.shape[:2]
         motion = (f"{np.mean(length):.2f} | {100 * np.mean(short):.0f} % | {100 * np.mean(long_):.0f} %"
                   if length else "— | — | —")
-        print(f"| {folder} | {len(pairs)} | {w}×{h} | {np.mean(tex):.0f} | {motion} | {np.mean(blurry_psnr):.2f} |")
+        print(f"| {folder} | {len(data.blurry)} | {w}×{h} | {np.mean(tex):.0f} | {motion} | {np.mean(blurry_psnr):.2f} |")
 
 
 if __name__ == "__main__":
