@@ -13,7 +13,7 @@ import torch
 
 from .device import resolve_device
 from .ensemble import check_ensemble, ensemble_deblur, ensemble_trajectory
-from .io import OffsetsFile
+from .io import OffsetsFile, to_float
 from .models.deblur_net import DeblurNet, DeblurNetConfig
 from .models.offset_net import OffsetNet, OffsetNetConfig
 from .ops.trajectory import endpoints, trajectory, uniform_times
@@ -26,10 +26,8 @@ def image_to_tensor(image: np.ndarray) -> torch.Tensor:
     arr = np.asarray(image)
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise ValueError(f"expected an H×W×3 RGB image, got shape {arr.shape}")
-    if arr.dtype == np.uint8:
-        arr = arr.astype(np.float32) / 255
-    elif arr.dtype == np.uint16:
-        arr = arr.astype(np.float32) / 65535
+    if arr.dtype in (np.uint8, np.uint16):
+        arr = to_float(arr)
     return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).permute(2, 0, 1).unsqueeze(0)
 
 

@@ -469,8 +469,8 @@ def write_image(
         bit_depth = 16 if colour.dtype == np.uint16 else 8
     if fmt not in _16BIT_FORMATS:
         bit_depth = 8
-    colour = _to_uint(colour, bit_depth)
-    alpha = _to_uint(alpha, bit_depth) if alpha is not None and fmt in _ALPHA_FORMATS else None
+    colour = to_bit_depth(colour, bit_depth)
+    alpha = to_bit_depth(alpha, bit_depth) if alpha is not None and fmt in _ALPHA_FORMATS else None
     if icc_profile and not _icc_matches(icc_profile, grey=colour.ndim == 2):
         icc_profile = None
     try:
@@ -502,8 +502,11 @@ def _split_alpha(pixels: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarr
     return colour, alpha
 
 
-def _to_uint(array: np.ndarray, bit_depth: int) -> np.ndarray:
-    """Float [0, 1], ``uint8`` or ``uint16`` values → ``uint8``/``uint16`` for ``bit_depth``, rescaled."""
+def to_bit_depth(array: np.ndarray, bit_depth: int) -> np.ndarray:
+    """Float [0, 1], ``uint8`` or ``uint16`` values → ``uint8``/``uint16`` for ``bit_depth``, rescaled and rounded.
+
+    The one place pixel values change bit depth (writing images, loading 16-bit training pairs).
+    """
     if np.issubdtype(array.dtype, np.floating):
         return from_float(array, bit_depth)
     if array.dtype == np.uint8:

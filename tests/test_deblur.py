@@ -158,6 +158,25 @@ def test_motion_follows_crops_and_flips(pairs):
         data.attach_motion([field])
 
 
+def test_sixteen_bit_pairs_load_as_their_rounded_eight_bit_values(tmp_path):
+    """A 16-bit training pair holds the same uint8 tensors as the 8-bit file ``write_image`` makes
+    from it (one rounding rule for every bit-depth change)."""
+    from blurtrace.io import write_image
+
+    for name in ("deep", "flat"):
+        for part in ("blur", "sharp"):
+            (tmp_path / name / "scene" / part).mkdir(parents=True, exist_ok=True)
+    for part, seed in (("blur", 1), ("sharp", 2)):
+        values = np.random.default_rng(seed).integers(0, 65536, (24, 32, 3)).astype(np.uint16)
+        values[0, :4, 0] = [0, 128, 129, 65535]  # either side of a rounding boundary, and the ends
+        write_image(tmp_path / "deep" / "scene" / part / "0.png", values)
+        write_image(tmp_path / "flat" / "scene" / part / "0.png", values, bit_depth=8)
+    deep, flat = PairedImages(find_pairs(tmp_path / "deep")), PairedImages(find_pairs(tmp_path / "flat"))
+    for a, b in ((deep.blurry[0], flat.blurry[0]), (deep.sharp[0], flat.sharp[0])):
+        assert a.dtype == torch.uint8 and torch.equal(a, b)
+    assert deep.blurry[0][0, 0, :4].tolist() == [0, 0, 1, 255]
+
+
 def test_tiled_apply_cuts_every_input_alike():
     x = torch.rand(1, 3, 70, 90)
     p = torch.rand(1, 2, 70, 90)

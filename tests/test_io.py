@@ -905,7 +905,7 @@ def test_fuzz_write_then_read(fuzz_dir, monkeypatch, h, w, channels, dtype, suff
     bit_depth = 16 if dtype == np.uint16 and suffix in (".png", ".tif") else 8
     assert image.bit_depth == bit_depth
     if suffix in (".png", ".tif", ".bmp"):  # lossless: exact after the depth conversion
-        expected = bio._to_uint(pixels, bit_depth)
+        expected = bio.to_bit_depth(pixels, bit_depth)
         colour = expected if expected.ndim == 2 else expected[..., 0] if channels in (1, 2) else expected[..., :3]
         if colour.ndim == 2:
             colour = np.repeat(colour[..., None], 3, 2)

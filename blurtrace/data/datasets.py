@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..io import IMAGE_SUFFIXES, load_offsets, read_image
+from ..io import IMAGE_SUFFIXES, load_offsets, read_image, to_bit_depth
 from ..ops.symmetry import Mirror, mirror_image, mirror_vectors
 
 LAYOUTS: tuple[str, ...] = ("auto", "gopro", "side-by-side")
@@ -87,16 +87,12 @@ class PairedImages:
         """Load the pairs not loaded yet (a dataset still being rendered can grow); returns how many."""
         new = [p for p in pairs if p.blur not in self.paths]
         for i, pair in enumerate(new):
-            b = read_image(pair.blur).pixels
-            if b.dtype != np.uint8:
-                b = (b.astype(np.float32) / 257 + 0.5).astype(np.uint8)
+            b = to_bit_depth(read_image(pair.blur).pixels, 8)
             if pair.sharp is None:
                 half = b.shape[1] // 2
                 b, s = b[:, :half], b[:, half : 2 * half]
             else:
-                s = read_image(pair.sharp).pixels
-                if s.dtype != np.uint8:
-                    s = (s.astype(np.float32) / 257 + 0.5).astype(np.uint8)
+                s = to_bit_depth(read_image(pair.sharp).pixels, 8)
             if b.shape != s.shape:
                 raise ValueError(f"{pair.blur}: blurry and sharp sizes differ")
             self.blurry.append(_to_chw(b))
