@@ -139,6 +139,31 @@ def test_init_accepts_weights_exported_before_the_backbone_field(pairs, tmp_path
     done = train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, init=str(tmp_path / "old.safetensors")), device=torch.device("cpu"))
     assert done.step == 1
 
+def test_init_takes_alpha_from_the_weights_whatever_alpha_says(pairs, tmp_path, tiny_weights):
+    """α is learned: a continuation (--init) starts from the weights' α, not from --alpha, and a
+    different starting --alpha is no reason to refuse the weights; other fields still must match."""
+    from dataclasses import replace
+
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    trained = DeblurNet(replace(TINY, alpha=1.0))
+    with torch.no_grad():
+        for name, p in trained.named_parameters():
+            if name.endswith("alpha"):
+                p.fill_(1.25)
+    export(trained.state_dict(), tmp_path / "a.safetensors", task="deblur", architecture=replace(TINY, alpha=1.0).to_dict(), info={})
+    cfg = _config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, init=str(tmp_path / "a.safetensors"))
+    assert cfg.model.alpha == 0.1
+    train_deblur(cfg, device=torch.device("cpu"))
+    state = torch.load(tmp_path / "o" / "last.pt", map_location="cpu", weights_only=False)
+    alphas = [v for k, v in state["model"].items() if k.endswith("alpha")]
+    assert alphas and all(float(a) == 1.25 for a in alphas)
+    with pytest.raises(ValueError, match="network, not"):
+        train_deblur(_config(pairs, tmp_path / "w", steps=1, val=None, init=str(tmp_path / "a.safetensors"), model=replace(TINY, width=6)),
+                     device=torch.device("cpu"))
+
+
 def test_motion_follows_crops_and_flips(pairs):
     """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
     negates Δx, a transpose swaps Δx and Δy."""

@@ -3,7 +3,7 @@ offset network or one fine-tuned along with it. Resumable, logs quality against 
 under ``torchrun``."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -157,7 +157,9 @@ def train_deblur(
     if config.init and run.state.step == 0:
         tensors, info, path = resolve("deblur", config.init)
         try:  # through the config: a manifest written before a field existed holds its default
-            same = DeblurNetConfig(**info.get("architecture", {})) == config.model
+            held = DeblurNetConfig(**info.get("architecture", {}))
+            # α lives in the weights (parameter or buffer); --alpha only starts a fresh network
+            same = replace(held, alpha=config.model.alpha) == config.model
         except (TypeError, ValueError):
             same = False
         if not same:
