@@ -414,8 +414,10 @@ def synth(
 # --------------------------------------------------------------------------- train
 
 
-@train_app.command("trajectory", epilog="Example (the shipped model, see weights/README.md):\n\n"
-                   "  blurtrace train trajectory --data data/train --val data/val --out runs/traj --steps 20000")
+@train_app.command("trajectory", epilog="Examples (the shipped model, see weights/README.md; fine-tuning it on your own pairs):\n\n"
+                   "  blurtrace train trajectory --data data/train --val data/val --out runs/traj --steps 20000\n\n"
+                   "  blurtrace train trajectory --data my_pairs --out runs/mine --steps 2000 --lr 1e-4 --warmup 0\n"
+                   "  --init blurtrace/weights/trajectory-quadratic.safetensors")
 def train_trajectory_cmd(
     data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output with truth)."),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, log.jsonl, command.txt."),
@@ -443,6 +445,7 @@ def train_trajectory_cmd(
     checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
     device: Device = typer.Option(Device.auto, "--device"),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (default: PyTorch's choice)."),
+    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these trajectory weights (e.g. the shipped blurtrace/weights/trajectory-quadratic.safetensors) instead of random ones; the network options must match them."),
     fresh: bool = typer.Option(False, "--fresh", help="Ignore an existing checkpoint in --out (default: resume)."),
 ) -> None:
     """Train the trajectory network (Eq. 6–11, plus the true trajectory on synthetic data).
@@ -465,7 +468,7 @@ def train_trajectory_cmd(
             model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
             steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
-            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init),
         )
         dev = resolve_device(device.value)
     except ValueError as e:
@@ -535,7 +538,7 @@ def train_deblur_cmd(
     backbone: Backbone = typer.Option(Backbone.dmphn, "--backbone", help="dmphn: the paper's multi-patch hierarchy; unet: one encoder–decoder with skips, about a third of the cost per pixel at the same width."),
     levels: int = typer.Option(3, "--levels", min=1, max=4, help="dmphn: multi-patch levels, 3 is DMPHN(1-2-4); unet: resolutions, 4 reaches 1/8."),
     motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
-    alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1)."),
+    alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1); with --init, α comes from the weights."),
     fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
     trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Trajectory network the motion-aware layers read (default: the shipped one)."),
     finetune_trajectory: float = typer.Option(0.0, "--finetune-trajectory", min=0.0, help="Fine-tune the trajectory network at this fraction of --lr (0: frozen, its estimates computed once per photo). Export then writes NAME-trajectory.safetensors too."),

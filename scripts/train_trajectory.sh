@@ -11,6 +11,6 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-12000}
 [ $# -gt 0 ] && shift
 bash scripts/training_data.sh  # photos -> tiles -> pairs (resumable; the same data every time)
-$B train trajectory --data data/train --val data/val/dynamic --out "${OUT:-weights/runs/trajectory-quadratic}" \
-  --steps "$STEPS" --lr 6e-4 --warmup 200 --batch-size 8 --crop 128 --constraint quadratic --n-offsets 15 \
-  --head bilinear --light linear --val-every 500 --checkpoint-every 250 --threads "${THREADS:-2}" ${STOP_AFTER:+--stop-after "$STOP_AFTER"} "$@"
+source scripts/trajectory_recipe.sh
+$B train trajectory --data data/train --out "${OUT:-weights/runs/trajectory-quadratic}" --steps "$STEPS" "${TRAJECTORY_RECIPE[@]}" \
+  --threads "${THREADS:-2}" ${STOP_AFTER:+--stop-after "$STOP_AFTER"} "$@"

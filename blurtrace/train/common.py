@@ -19,6 +19,28 @@ from .distributed import init_distributed, shutdown_distributed
 SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 
 
+def load_start_weights(model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = ()) -> None:
+    """Load exported weights (``--init``) into a new run's ``model``.
+
+    The manifest's architecture must equal ``expected`` (a frozen ``config_type``) except for the
+    ``free`` fields, whose values the weights themselves carry (e.g. a learned α's start). It is
+    read through ``config_type`` so that a manifest written before a field existed holds its default.
+    """
+    from dataclasses import replace
+
+    from ..weights import resolve
+
+    tensors, info, path = resolve(task, weights)
+    try:
+        held = config_type(**info.get("architecture", {}))
+        same = replace(held, **{name: getattr(expected, name) for name in free}) == expected
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {expected.to_dict()}")
+    model.load_state_dict(tensors)
+
+
 def lr_factor(step: int, *, steps: int, warmup: int, schedule: str) -> float:
     """Learning-rate multiplier at ``step``: linear warm-up, then ``schedule`` down to 0."""
     if step < warmup:

@@ -3,7 +3,7 @@ offset network or one fine-tuned along with it. Resumable, logs quality against 
 under ``torchrun``."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -16,8 +16,7 @@ from ..metrics import psnr
 from ..models.deblur_net import DeblurNet, DeblurNetConfig
 from ..models.end_to_end import TrajectoryDeblurNet
 from ..ops.trajectory import trajectory, uniform_times
-from ..weights import resolve
-from .common import SCHEDULES, TrainingRun
+from .common import SCHEDULES, TrainingRun, load_start_weights
 
 
 @dataclass(frozen=True)
@@ -154,17 +153,9 @@ def train_deblur(
         build, groups = (lambda: DeblurNet(config.model)), None
     run = TrainingRun(config, build, config_type=DeblurTrainConfig, device=device, resume=resume,
                       stop_after=stop_after, progress=progress, param_groups=groups)
-    if config.init and run.state.step == 0:
-        tensors, info, path = resolve("deblur", config.init)
-        try:  # through the config: a manifest written before a field existed holds its default
-            held = DeblurNetConfig(**info.get("architecture", {}))
-            # α lives in the weights (parameter or buffer); --alpha only starts a fresh network
-            same = replace(held, alpha=config.model.alpha) == config.model
-        except (TypeError, ValueError):
-            same = False
-        if not same:
-            raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {config.model.to_dict()}")
-        (run.model.deblur if config.finetune else run.model).load_state_dict(tensors)
+    if config.init and run.state.step == 0:  # α lives in the weights; --alpha only starts a fresh network
+        load_start_weights(run.model.deblur if config.finetune else run.model, task="deblur", weights=config.init,
+                           config_type=DeblurNetConfig, expected=config.model, free=("alpha",))
     device = run.device
     status = on_status or (lambda msg: None)
     data = PairedImages(find_pairs(Path(config.data)))

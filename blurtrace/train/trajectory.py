@@ -14,7 +14,7 @@ from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
 from ..scoring import score_trajectory
-from .common import SCHEDULES, TrainingRun
+from .common import SCHEDULES, TrainingRun, load_start_weights
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class TrajectoryTrainConfig:
 
     The paper: Adam 1e-4 decayed linearly to 0, N = 15, λ as in ``LossWeights``. On two CPU
     cores a short warm-up and a higher peak rate learn far more per step (see README).
+    ``init`` names trajectory weights (safetensors) a new run starts from instead of random
+    ones, e.g. the shipped model fine-tuned on one's own pairs.
     """
 
     data: str
@@ -43,6 +45,7 @@ class TrajectoryTrainConfig:
     val_every: int = 1000
     val_limit: int = 16
     refresh_every: int = 500
+    init: str | None = None
 
     def __post_init__(self) -> None:
         check_light(self.light)
@@ -111,6 +114,8 @@ def train_trajectory(
     """
     run = TrainingRun(config, lambda: OffsetNet(config.model), config_type=TrajectoryTrainConfig, device=device, resume=resume,
                       stop_after=stop_after, progress=progress)
+    if config.init and run.state.step == 0:
+        load_start_weights(run.model, task="trajectory", weights=config.init, config_type=OffsetNetConfig, expected=config.model)
     device = run.device
     data = PairedImages(find_pairs(Path(config.data)))
     val = PairedImages(find_pairs(Path(config.val))[: config.val_limit]) if config.val else None

@@ -1,0 +1,28 @@
+"""`blurtrace train trajectory` from the command line: starting from exported weights (--init)."""
+import torch
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from blurtrace.cli import EXIT_USAGE, app
+from blurtrace.data.synth import SynthConfig, synthesize
+from blurtrace.weights import PACKAGE_WEIGHTS
+
+runner = CliRunner()
+SHIPPED = PACKAGE_WEIGHTS / "trajectory-quadratic.safetensors"
+
+
+def test_init_starts_from_the_shipped_weights_and_refuses_a_different_network(tmp_path, photo_dir):
+    synthesize(photo_dir, tmp_path / "pairs", count=2, config=SynthConfig(height=40, width=48, motion="camera", max_extent=3, gt_times=5), seed=0)
+    common = ["train", "trajectory", "--data", str(tmp_path / "pairs"), "--steps", "1", "--batch-size", "1", "--crop", "32",
+              "--lr", "0", "--warmup", "0", "--threads", "1", "--init", str(SHIPPED)]
+    r = runner.invoke(app, [*common, "--out", str(tmp_path / "run")])
+    assert r.exit_code == 0, r.output
+    state = torch.load(tmp_path / "run" / "last.pt", map_location="cpu", weights_only=False)
+    assert state["config"]["init"] == str(SHIPPED)
+    shipped = load_file(SHIPPED)
+    # learning rate 0: one step later the network is still exactly the shipped one
+    assert shipped.keys() == state["model"].keys()
+    assert all(torch.equal(shipped[k], state["model"][k]) for k in shipped)
+
+    r = runner.invoke(app, [*common, "--out", str(tmp_path / "other"), "--width", "8"])
+    assert r.exit_code == EXIT_USAGE and "network, not" in r.stderr
