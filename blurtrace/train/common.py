@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -14,6 +14,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from ..io import atomic_output
+from ..weights import resolve
 from .distributed import init_distributed, shutdown_distributed
 
 SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
@@ -26,10 +27,6 @@ def load_start_weights(model: torch.nn.Module, *, task: str, weights: str, confi
     ``free`` fields, whose values the weights themselves carry (e.g. a learned α's start). It is
     read through ``config_type`` so that a manifest written before a field existed holds its default.
     """
-    from dataclasses import replace
-
-    from ..weights import resolve
-
     tensors, info, path = resolve(task, weights)
     try:
         held = config_type(**info.get("architecture", {}))
