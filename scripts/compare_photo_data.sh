@@ -9,7 +9,7 @@
 # START: a training checkpoint (.pt, exported first) or exported weights (.safetensors). OPTIONs
 # describe START's network when it is not the recipe's (scripts/deblur_recipe.sh, scripts/trajectory_recipe.sh).
 # Environment: PHOTOS (default data/train-photos: whatever has been rendered there), THREADS (default 2).
-# Runs live in data/photo-data/TASK-* (git-ignored) and resume. Prints the table and writes it to
+# Runs live in data/photo-data/TASK/{control,photos}-STEPS (git-ignored) and resume. Prints the table and writes it to
 # data/results/photo-data-TASK-STEPS.md: held-out figures of START and of each continuation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
