@@ -10,7 +10,8 @@
 #                                                           width 32 reading the photo at half resolution (about the same FLOPs)
 # STEPS defaults to 3000 (≈ 25 min per variant on two cores). Runs live in data/ablations/ (git-ignored)
 # and resume, so an interrupted table continues where it stopped; the quadratic N = 15 run is
-# shared by all three tables. Each variant is scored on the held-out set of
+# shared by all three tables. VARIANTS="quadratic width24" runs only those of the table (in that
+# order; the table file is then named after them). Each variant is scored on the held-out set of
 # scripts/heldout_set.sh (EVAL_LIMIT pairs, default all 40); the table is printed and
 # written to data/results/ablation-TABLE-STEPS.md.
 set -euo pipefail
@@ -25,6 +26,14 @@ case "$TABLE" in
   capacity) variants=(quadratic width24 blocks5 transposed width32-half) ;;
   *) echo "ablate_trajectory.sh: unknown table '$TABLE' (constraints, offsets, loss or capacity)" >&2; exit 2 ;;
 esac
+suffix=
+if [ -n "${VARIANTS:-}" ]; then
+  for v in $VARIANTS; do
+    [[ " ${variants[*]} " == *" $v "* ]] || { echo "ablate_trajectory.sh: '$v' is not a variant of $TABLE (${variants[*]})" >&2; exit 2; }
+  done
+  read -r -a variants <<< "$VARIANTS"
+  suffix=-$(IFS=-; echo "${variants[*]}")
+fi
 flags() {  # the options that make a variant
   case "$1" in
     zc) echo "--constraint none" ;;
@@ -42,7 +51,7 @@ flags() {  # the options that make a variant
 }
 EVAL=$(bash scripts/heldout_set.sh)
 mkdir -p data/results
-out=data/results/ablation-$TABLE-$STEPS.md
+out=data/results/ablation-$TABLE-$STEPS$suffix.md
 {
   echo "| variant ($STEPS steps) | reblur PSNR where Eq. 3 holds (dB) | true-offset reblur (dB) | EPE (px) | zero-motion EPE (px) | CPU-h |"
   echo "|---|---|---|---|---|---|"

@@ -89,6 +89,36 @@ def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
     assert r.exit_code == 0, r.stderr
 
 
+def test_backbone_alone_skips_trajectories_and_draws_the_same_crops(pairs, tmp_path, tiny_weights, monkeypatch):
+    """The ablation twin reads no trajectories, so none are estimated; its batches (crops, flips)
+    must still be the motion-aware run's, step for step, or the two curves would not compare."""
+    import blurtrace.train.deblur as deblur_module
+
+    drawn: dict[str, list] = {"ma": [], "backbone": []}
+    real_batch = PairedImages.batch
+    key = {"now": "ma"}
+
+    def recording_batch(self, rng, size, crop):
+        batch = real_batch(self, rng, size, crop)
+        drawn[key["now"]].append(batch.blurry.clone())
+        return batch
+
+    monkeypatch.setattr(PairedImages, "batch", recording_batch)
+    messages: list[str] = []
+    train_deblur(_config(pairs, tmp_path / "ma"), device=torch.device("cpu"), on_status=messages.append)
+    assert any("estimating trajectories" in m for m in messages)
+    estimated = []
+    monkeypatch.setattr(deblur_module, "estimate_motion", lambda *a, **k: estimated.append(1))
+    key["now"], messages = "backbone", []
+    backbone = DeblurNetConfig(width=4, levels=2, motion_aware=0, n_offsets=5)
+    out = train_deblur(_config(pairs, tmp_path / "bb", model=backbone), device=torch.device("cpu"), on_status=messages.append)
+    assert out.step == 4 and not estimated and not any("estimating" in m for m in messages)
+    assert len(drawn["ma"]) == len(drawn["backbone"]) == 4
+    assert all(torch.equal(a, b) for a, b in zip(drawn["ma"], drawn["backbone"]))
+    log = [json.loads(line) for line in (tmp_path / "bb" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "val" in r] == [2, 4]  # validation runs without trajectories too
+
+
 def test_without_deblur_weights_auto_means_deconv_and_net_is_an_environment_error(tmp_path, tiny_weights):
     assert choose_deblur_method("auto") == "deconv"
     src = tmp_path / "p.png"

@@ -116,7 +116,8 @@ def validate(model: DeblurNet | TrajectoryDeblurNet, data: PairedImages, *, limi
             if isinstance(model, TrajectoryDeblurNet):
                 restored = model(b)[0]
             else:
-                restored = model(b, data.motion[i].flatten(0, 1).unsqueeze(0).float().to(device))
+                motion = None if data.motion is None else data.motion[i].flatten(0, 1).unsqueeze(0).float().to(device)
+                restored = model(b, motion)
             total += float(psnr(restored.clamp(0, 1), s))
             blurry_total += float(psnr(b, s))
     model.train()
@@ -160,7 +161,7 @@ def train_deblur(
     status = on_status or (lambda msg: None)
     data = PairedImages(find_pairs(Path(config.data)))
     val = PairedImages(find_pairs(Path(config.val))[: config.val_limit]) if config.val else None
-    if not config.finetune:
+    if not config.finetune and config.model.motion_aware:  # the backbone alone never reads trajectories
         status(f"estimating trajectories of {len(data)} training pairs with {predictor.weights_path.name}")
         data.attach_motion(estimate_motion(data, predictor))
         if val is not None:
