@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Frozen vs fine-tuned trajectories for the deblurring network (the deblurring issue's "measure
-# both"): two continuations of the shipped motion-aware model (--init) at the same steps, data,
+# both"): two continuations of the shipped DMPHN motion-aware model (deblur-motion-aware, --init) at the same steps, data,
 # batch and learning rate; one keeps the trajectory network frozen, the other fine-tunes it at
 # 1/10 of the rate with its own loss (Eq. 11 + true trajectory) beside the deblurring loss.
 #   bash scripts/compare_finetune.sh [STEPS]      (default 500)

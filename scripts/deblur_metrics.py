@@ -5,8 +5,10 @@
     python benchmarks/speed.py --method net --method deconv > data/results/speed.jsonl
     python scripts/deblur_metrics.py motion-aware > data/results/deblur-metrics.json
     python scripts/deblur_metrics.py backbone > data/results/deblur-backbone-metrics.json
-    blurtrace train export weights/runs/deblur-motion-aware/last.pt --name deblur-motion-aware \
+    blurtrace train export weights/runs/deblur-unet24/last.pt --name deblur-unet24 \
         --default --metrics data/results/deblur-metrics.json --data-note "..."
+    blurtrace train export weights/runs/deblur-unet24-backbone/last.pt --name deblur-unet24-backbone \
+        --dest weights/ablations --metrics data/results/deblur-backbone-metrics.json --data-note "..."
 
 Seconds per image are left out: `eval deblur` times whatever else the machine is doing; the
 speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory (data/results/big_photo.txt from benchmarks/big_photo.sh) are added for

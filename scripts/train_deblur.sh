@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The commands behind the shipped deblurring weights (blurtrace/weights/deblur-motion-aware) and
-# the Table-6 ablation (the same backbone without motion-aware convolutions), trained side by
+# The commands behind the DMPHN(1-2-4) deblurring weights (blurtrace/weights/deblur-motion-aware: the
+# paper's backbone, shipped beside the default U-Net of scripts/train_deblur_unet.sh) and its
+# Table-6 ablation (the same backbone without motion-aware convolutions), trained side by
 # side on one CPU thread each, at the same steps, batch and data.
 # Every run resumes: rerun in a later session to continue.
 #   bash scripts/train_deblur.sh [STEPS]        (default 9000)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# The command behind the default deblurring weights (blurtrace/weights/deblur-unet24) and, with
+# `9000 --motion-aware 0 --out weights/runs/deblur-unet24-backbone`, its Table-6 ablation.
 # The deblurring recipe of weights/runs/deblur-alpha1 (1 213 pairs, α from 1.0, 9 000 steps cosine,
 # batch 8 × 96², seed 0) with the U-Net backbone (blurtrace/models/unet.py) instead of
 # DMPHN(1-2-4): width 24 over 4 resolutions, about DMPHN width 16's multiply-adds per pixel
