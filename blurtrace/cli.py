@@ -85,6 +85,15 @@ class Ensemble(str, Enum):
     eight = "8"
 
 
+class Precision(str, Enum):
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
+PRECISION_HELP = ("The deblurring network's arithmetic: bf16 runs its convolutions in bfloat16 (measured on a CPU with native "
+                  "bfloat16: 1.4–1.7× faster, PSNR 0.01 dB lower); auto: bf16 on such CPUs, else fp32.")
+
 ENSEMBLE_HELP = ("Average the networks over this many mirrors of the photo (flips, then transposes): "
                  "that many times the time, slightly better trajectories and deblurring.")
 
@@ -262,6 +271,7 @@ def deblur(
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
     ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
+    precision: Precision = typer.Option(Precision.auto, "--precision", help=PRECISION_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
@@ -273,7 +283,7 @@ def deblur(
         from .pipeline import DeblurJob
 
         job_fn = DeblurJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations,
-                           ensemble=int(ensemble.value))
+                           ensemble=int(ensemble.value), precision=precision.value)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos deblurred")
@@ -297,6 +307,7 @@ def video(
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
     ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
+    precision: Precision = typer.Option(Precision.auto, "--precision", help=PRECISION_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when the output exists."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
@@ -316,7 +327,7 @@ def video(
         from .pipeline import VideoJob
 
         job = VideoJob(weights=weights, deblur_weights=deblur_weights, device=device.value, method=method.value, iterations=iterations,
-                       ensemble=int(ensemble.value))
+                       ensemble=int(ensemble.value), precision=precision.value)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except ValueError as e:
@@ -618,6 +629,7 @@ def eval_deblur_cmd(
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: those the deblurring weights were fine-tuned with, else the shipped model."),
     deblur_weights: Optional[Path] = typer.Option(None, "--deblur-weights", envvar="BLURTRACE_DEBLUR_WEIGHTS", dir_okay=False, help="Deblurring network weights (.safetensors). Default: the shipped model."),
     ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
+    precision: Precision = typer.Option(Precision.auto, "--precision", help=PRECISION_HELP),
     iterations: int = typer.Option(30, "--iterations", min=1, help="deconv: Richardson–Lucy iterations."),
     true_trajectory: bool = typer.Option(False, "--true-trajectory", help="Deblur with the true trajectory of a synth dataset (what a perfect estimate would give)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
@@ -629,7 +641,8 @@ def eval_deblur_cmd(
 
     try:
         rows, mean = evaluate_deblur(data, method=method.value, weights=weights, deblur_weights=deblur_weights, iterations=iterations, limit=limit,
-                                     device=device.value, true_trajectory=true_trajectory, ensemble=int(ensemble.value))
+                                     device=device.value, true_trajectory=true_trajectory, ensemble=int(ensemble.value),
+                                     precision=precision.value)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:

@@ -69,7 +69,8 @@ def _true_trajectories(of, like: Trajectories, method: str) -> Trajectories:
 
 
 def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_weights=None, iterations: int = 30, limit: int | None = None,
-                    device: str = "auto", true_trajectory: bool = False, border: int = 16, ensemble: int = 1) -> tuple[list[dict], dict]:
+                    device: str = "auto", true_trajectory: bool = False, border: int = 16, ensemble: int = 1,
+                    precision: str = "auto") -> tuple[list[dict], dict]:
     """PSNR/SSIM of ``deblur --method METHOD`` against the sharp frame, and seconds per image.
 
     ``true_trajectory`` feeds the dataset's true trajectory instead of the estimated one (synth
@@ -83,7 +84,7 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
     from .scoring import border_mask
 
     pairs = find_pairs(Path(data))[:limit]
-    deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
+    deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble, precision=precision)
     pred = deblurrer.trajectory_predictor(weights)
     rows = []
     for pair in pairs:
@@ -100,4 +101,4 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
         mask = border_mask(*ref.shape[-2:], border)
         rows.append({"name": str(pair.blur.relative_to(data)), "psnr": float(psnr(x, ref, mask=mask)), "ssim": float(ssim(x, ref)),
                      "blurry_psnr": float(psnr(y, ref, mask=mask)), "blurry_ssim": float(ssim(y, ref)), "seconds": secs})
-    return rows, means(rows)
+    return rows, {**means(rows), "precision": deblurrer.precision}

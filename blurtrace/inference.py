@@ -17,6 +17,7 @@ from .io import OffsetsFile, to_float
 from .models.deblur_net import DeblurNet, DeblurNetConfig
 from .models.offset_net import OffsetNet, OffsetNetConfig
 from .ops.trajectory import endpoints, trajectory, uniform_times
+from .precision import autocast, resolve_precision
 from .tiling import tiled_apply
 from .weights import WeightsError, resolve
 
@@ -148,11 +149,12 @@ class DeblurPredictor:
     ``auto``: ``net`` if there are deblurring weights, else ``deconv``.
     Works tile by tile, so memory depends on ``tile``, not on the photo. ``ensemble``: average
     the network over 1, 2, 4 or 8 mirrors of the photo (that many times the work; ``net`` only,
-    and the trajectory predictor it makes uses the same).
+    and the trajectory predictor it makes uses the same). ``precision``: the network's
+    arithmetic, ``auto``, ``fp32`` or ``bf16`` (``blurtrace.precision``).
     """
 
     def __init__(self, *, method: str = "auto", weights: str | Path | None = None, device: str = "auto",
-                 iterations: int = 30, tile: int | None = None, overlap: int = 64, ensemble: int = 1) -> None:
+                 iterations: int = 30, tile: int | None = None, overlap: int = 64, ensemble: int = 1, precision: str = "auto") -> None:
         method = choose_deblur_method(method, weights)
         if method not in DEBLUR_METHODS:
             raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
@@ -162,6 +164,10 @@ class DeblurPredictor:
         self.ensemble = check_ensemble(ensemble)
         self.tile = tile or (1024 if method == "net" else 768)
         self.device = resolve_device(device)
+        # the network's arithmetic (blurtrace/precision.py); deconvolution always runs in float32
+        self.precision = resolve_precision(precision, self.device)
+        if method != "net":
+            self.precision = "fp32"
         self.model: DeblurNet | None = None
         self.weights_path: Path | None = None
         # the trajectory weights this network was fine-tuned with (None: any, the default)
@@ -188,8 +194,8 @@ class DeblurPredictor:
                 return self.model(_network_input(t, self.device), _network_input(p, self.device))
 
             def fn(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-                with torch.no_grad():  # not inference mode: the result is clamped in place below
-                    return ensemble_deblur(net, t, p, size=self.ensemble)
+                with torch.no_grad(), autocast(self.precision, self.device):  # not inference mode: the result is clamped in place below
+                    return ensemble_deblur(net, t, p, size=self.ensemble).float()
         else:
             from .ops.deconv import deconvolve
 

@@ -101,8 +101,8 @@ class TrajectoryJob:
 class DeblurJob:
     """``blurtrace deblur``: estimate trajectories, then undo the blur along them."""
 
-    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1) -> None:
-        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1, precision="auto") -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble, precision=precision)
         self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, job: Job) -> dict:
@@ -140,8 +140,8 @@ def reblur_file(sharp: Path, output: Path, *, offsets: Path | None = None, like:
 class VideoJob:
     """``blurtrace video``: deblur once, then warp along the trajectory to K times (Eq. 17)."""
 
-    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1) -> None:
-        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble)
+    def __init__(self, *, weights=None, deblur_weights=None, device="auto", method="auto", iterations=30, ensemble=1, precision="auto") -> None:
+        self.deblurrer = DeblurPredictor(method=method, weights=deblur_weights, device=device, iterations=iterations, ensemble=ensemble, precision=precision)
         self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:

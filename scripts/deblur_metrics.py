@@ -51,12 +51,13 @@ def main() -> None:
         "blurry_psnr_db": round(own["blurry_psnr"], 2),
         "psnr_db": round(own["psnr"], 2),
         "ssim": round(own["ssim"], 4),
+        "precision": own.get("precision", "fp32"),  # results written before the option existed were fp32
     }
     metrics: dict = {"held_out_dynamic_640x360": held_out}
     if args.model == "motion-aware":
         held_out["backbone_without_motion_aware_psnr_db"] = round(mean("deblur-dynamic-backbone.jsonl")["psnr"], 2)
         held_out["psnr_db_true_trajectory_endpoints"] = round(mean("deblur-dynamic-net-true.jsonl")["psnr"], 2)
-        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro.jsonl")
+        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro-net.jsonl")
         speed = RESULTS / "speed.jsonl"
         if speed.exists():
             rows = [json.loads(line) for line in speed.read_text().splitlines() if line.strip()]
@@ -67,6 +68,7 @@ def main() -> None:
                     "trajectory": by["trajectory"]["seconds"],
                     "deblur_net": by["deblur (net)"]["seconds"],
                     "whole": by["deblur (net)"]["whole_deblur_seconds"],
+                    "precision": by["deblur (net)"].get("precision", "fp32"),
                 }
         big = RESULTS / "big_photo.txt"
         if big.exists():

@@ -71,6 +71,13 @@ def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
     assert ensembled.trajectory_predictor().ensemble == 2
     two = ensembled(photo, traj)
     assert two.shape == sharp.shape and 0 < np.abs(two - sharp).mean() < 0.05
+    # bfloat16 arithmetic (the default on CPUs that have it): float32 output, the float32 answer to
+    # within bfloat16's rounding
+    fp32 = DeblurPredictor(precision="fp32")(photo, traj)
+    bf16 = DeblurPredictor(precision="bf16")(photo, traj)
+    assert bf16.dtype == np.float32 and 0 < np.abs(bf16 - fp32).max() < 0.02
+    with pytest.raises(ValueError, match="precision"):
+        DeblurPredictor(method="deconv", precision="fp16")
 
     src = tmp_path / "p.png"
     from PIL import Image
@@ -85,6 +92,9 @@ def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
     assert r.exit_code == 0, r.stderr
     mean = json.loads(r.stdout.splitlines()[-1])["mean"]
     assert mean["count"] == 2 and np.isfinite(mean["psnr"]) and mean["seconds"] > 0
+    r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--precision", "fp32"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[-1])["mean"]["precision"] == "fp32"
+    assert runner.invoke(app, ["deblur", str(src), "--precision", "fp16"]).exit_code == 2
     r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--true-trajectory"])
     assert r.exit_code == 0, r.stderr
 

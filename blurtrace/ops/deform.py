@@ -101,16 +101,23 @@ def motion_aware_conv2d(
     b, cin, h, w = x.shape
     cout = weight.shape[0]
     # absolute displacement of every tap from the output pixel: regular grid + trajectory
-    disp = tap_offsets.to(x.dtype) + tap_grid(device=x.device, dtype=x.dtype).view(1, TAPS, 2, 1, 1)
+    # in the offsets' precision: under autocast x is bfloat16, the positions must not be
+    disp = tap_offsets + tap_grid(device=x.device, dtype=tap_offsets.dtype).view(1, TAPS, 2, 1, 1)
+    # sampled in that precision too (ops/grid.py), converted once before the 9 copies
+    xs = x.to(torch.promote_types(x.dtype, disp.dtype))
     # im2col by bilinear sampling (Eq. 4; zeros outside, like conv2d's zero padding):
     # 9 samples of x, the only 9× memory this op needs
     cols = grid.sample(
-        x.unsqueeze(1).expand(b, TAPS, cin, h, w).reshape(b * TAPS, cin, h, w), disp.reshape(b * TAPS, 2, h, w)
+        xs.unsqueeze(1).expand(b, TAPS, cin, h, w).reshape(b * TAPS, cin, h, w), disp.reshape(b * TAPS, 2, h, w)
     )
+    del xs
     cols = cols.view(b, TAPS * cin, h * w)
     # weight[o, c, r, s] is tap k = 3r + s; reorder to (o, k, c) to match cols' (k, c) rows
-    wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin)
-    y = torch.matmul(wmat, cols).view(b, cout, h, w)
+    wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin).to(cols.dtype)
+    # and multiplied in it, also under autocast: a bfloat16 copy of the 9 samples would add half
+    # their memory (+0.4 GB on a 24 MP photo's 1024² tiles, benchmarks/big_photo.sh)
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        y = torch.matmul(wmat, cols).view(b, cout, h, w)
     if bias is not None:
         y = y + bias.view(1, cout, 1, 1)
     return y

@@ -47,5 +47,11 @@ def sample(image: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """
     if offsets.shape[-2:] != image.shape[-2:]:
         raise ValueError(f"offsets {tuple(offsets.shape)} do not match image {tuple(image.shape)}")
-    grid = offsets_to_grid(offsets.to(image.dtype))
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # positions in at least float32, also for a bfloat16 image or under autocast: bfloat16 keeps
+    # 8 significant bits, so pixel 1279 of a row would be read as 1280 and a normalised
+    # coordinate of a 1280-pixel row would be up to ±2.5 px off
+    dtype = torch.promote_types(torch.promote_types(image.dtype, offsets.dtype), torch.float32)
+    with torch.autocast(device_type=image.device.type, enabled=False):
+        grid = offsets_to_grid(offsets.to(dtype))
+        out = F.grid_sample(image.to(dtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return out.to(image.dtype)
