@@ -115,7 +115,7 @@ def motion_aware_conv2d(
     # weight[o, c, r, s] is tap k = 3r + s; reorder to (o, k, c) to match cols' (k, c) rows
     wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin).to(cols.dtype)
     # and multiplied in it, also under autocast: a bfloat16 copy of the 9 samples would add half
-    # their memory (+0.4 GB on a 24 MP photo's 1024² tiles, benchmarks/big_photo.sh)
+    # their memory (+0.2–0.4 GB at the peak of a 24 MP photo's 1024² tiles, benchmarks/big_photo.sh)
     with torch.autocast(device_type=x.device.type, enabled=False):
         y = torch.matmul(wmat, cols).view(b, cout, h, w)
     if bias is not None:
