@@ -9,9 +9,9 @@ method with --method, since the peak is per process).
 
 The first line is a yardstick for the machine, not for blurtrace: the plain Table-1 network
 (transposed head, fp32, contiguous layout, random weights) on a 1280×720 photo, which the
-trajectory issue measured at ≈ 1.7 s on this kind of machine. These shared virtual machines
-run up to 3× slower on some days; dividing a figure by the yardstick's ratio to 1.7 s puts
-measurements from different days on one scale.
+trajectory issue quotes at ≈ 1.7 s on this kind of machine. These shared virtual machines run
+up to 3× slower on some days; the yardstick printed beside a figure tells how fast the machine
+ran that day (how the issue measured its 1.7 s is not known, so the ratio to it is a rough guide).
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import torch
 
 from blurtrace.inference import DeblurPredictor, TrajectoryPredictor
 from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
+from blurtrace.precision import PRECISIONS
 from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 
@@ -38,7 +39,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=30)
     ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
     ap.add_argument("--ensemble", type=int, default=1, help="test-time ensemble size (1, 2, 4 or 8)")
-    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto", help="the deblurring network's arithmetic (blurtrace.precision)")
+    ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the deblurring network's arithmetic (blurtrace.precision)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not args.skip_small:
@@ -48,7 +49,7 @@ def main() -> None:
             plain(x)  # warm-up
             secs = best_of(lambda: plain(x))
         print(json.dumps({"what": "yardstick: plain Table-1 network 1280x720 fp32", "seconds": round(secs, 3), "issue_reference_seconds": 1.7,
-                          "machine_slowdown": round(secs / 1.7, 2), "threads": args.threads}))
+                          "ratio_to_issue_reference": round(secs / 1.7, 2), "threads": args.threads}))
     pred = TrajectoryPredictor(weights=args.weights, device="cpu", ensemble=args.ensemble)
     rng = np.random.default_rng(0)
     img = rng.random((720, 1280, 3), dtype=np.float32)

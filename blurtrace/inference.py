@@ -195,7 +195,7 @@ class DeblurPredictor:
 
             def fn(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
                 with torch.no_grad(), autocast(self.precision, self.device):  # not inference mode: the result is clamped in place below
-                    return ensemble_deblur(net, t, p, size=self.ensemble).float()
+                    return ensemble_deblur(net, t, p, size=self.ensemble)
         else:
             from .ops.deconv import deconvolve
 
