@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=30)
     ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
     ap.add_argument("--ensemble", type=int, default=1, help="test-time ensemble size (1, 2, 4 or 8)")
-    ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the deblurring network's arithmetic (blurtrace.precision)")
+    ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the networks' arithmetic (blurtrace.precision)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not args.skip_small:
@@ -50,12 +50,13 @@ def main() -> None:
             secs = best_of(lambda: plain(x))
         print(json.dumps({"what": "yardstick: plain Table-1 network 1280x720 fp32", "seconds": round(secs, 3), "issue_reference_seconds": 1.7,
                           "ratio_to_issue_reference": round(secs / 1.7, 2), "threads": args.threads}))
-    pred = TrajectoryPredictor(weights=args.weights, device="cpu", ensemble=args.ensemble)
+    pred = TrajectoryPredictor(weights=args.weights, device="cpu", ensemble=args.ensemble, precision=args.precision)
     rng = np.random.default_rng(0)
     img = rng.random((720, 1280, 3), dtype=np.float32)
     pred(img)  # warm-up
     if not args.skip_small:
-        print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "ensemble": args.ensemble, "model": pred.config.to_dict()}))
+        print(json.dumps({"what": "trajectory 1280x720", "seconds": round(best_of(lambda: pred(img)), 3), "threads": args.threads, "ensemble": args.ensemble,
+                          "precision": pred.precision, "model": pred.config.to_dict()}))
     traj = pred(img)
     methods = args.method or ["net"]
     for method in methods:

@@ -91,7 +91,7 @@ class Precision(str, Enum):
     bf16 = "bf16"
 
 
-PRECISION_HELP = ("The deblurring network's arithmetic: bf16 runs its convolutions in bfloat16 (measured on a CPU with native "
+PRECISION_HELP = ("The networks' arithmetic: bf16 runs their convolutions in bfloat16 (measured on a CPU with native "
                   "bfloat16: 1.4–1.7× faster, PSNR 0.01 dB lower); auto: bf16 on such CPUs, else fp32.")
 
 ENSEMBLE_HELP = ("Average the networks over this many mirrors of the photo (flips, then transposes): "
@@ -229,6 +229,7 @@ def trajectory(
     line_width: float = typer.Option(2.0, "--line-width", min=0.5, help="Overlay: line width in pixels."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False, help="Trajectory weights (.safetensors). Default: the shipped model."),
     ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
+    precision: Precision = typer.Option(Precision.auto, "--precision", help=PRECISION_HELP),
     device: Device = typer.Option(Device.auto, "--device", help="Where to run."),
     recursive: bool = typer.Option(False, "-r", "--recursive", help="Descend into sub-folders."),
     if_exists: IfExists = typer.Option(IfExists.overwrite, "--if-exists", help="What to do when an output exists."),
@@ -246,7 +247,7 @@ def trajectory(
     try:
         from .pipeline import TrajectoryJob
 
-        job_fn = TrajectoryJob(weights=weights, device=device.value, ensemble=int(ensemble.value), overlay=overlay, magnitude=magnitude, save_offsets=save_offsets,
+        job_fn = TrajectoryJob(weights=weights, device=device.value, ensemble=int(ensemble.value), precision=precision.value, overlay=overlay, magnitude=magnitude, save_offsets=save_offsets,
                                multiple=len(jobs) > 1, n_offsets=n_offsets, spacing=spacing, magnify=magnify, line_width=line_width)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
@@ -604,6 +605,7 @@ def eval_trajectory_cmd(
     data: Path = typer.Argument(..., help="Paired folder; `synth` output adds end-point errors."),
     weights: Optional[Path] = typer.Option(None, "--weights", envvar="BLURTRACE_TRAJECTORY_WEIGHTS", dir_okay=False),
     ensemble: Ensemble = typer.Option(Ensemble.one, "--ensemble", help=ENSEMBLE_HELP),
+    precision: Precision = typer.Option(Precision.auto, "--precision", help=PRECISION_HELP),
     light: Optional[Light] = typer.Option(None, "--light", help="Blur model light space (default: the model's)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N pairs."),
     device: Device = typer.Option(Device.auto, "--device"),
@@ -614,7 +616,7 @@ def eval_trajectory_cmd(
 
     try:
         rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value,
-                                         ensemble=int(ensemble.value))
+                                         ensemble=int(ensemble.value), precision=precision.value)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
     except (FileNotFoundError, ValueError) as e:

@@ -31,14 +31,14 @@ def means(rows: list[dict]) -> dict:
 
 
 def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, limit: int | None = None, device: str = "auto",
-                        predictor: TrajectoryPredictor | None = None, ensemble: int = 1) -> tuple[list[dict], dict]:
+                        predictor: TrajectoryPredictor | None = None, ensemble: int = 1, precision: str = "auto") -> tuple[list[dict], dict]:
     """Score the trajectory model on every pair of ``data``.
 
     Returns one row per pair (name, reblur PSNR/SSIM, and with truth EPE, the zero-motion EPE and
-    the reblur PSNR of the true offsets) and the means.
+    the reblur PSNR of the true offsets) and the means (with the network's resolved precision).
     """
     pairs = find_pairs(Path(data))[:limit]
-    pred = predictor or TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble)
+    pred = predictor or TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble, precision=precision)
     rows = []
     for pair in pairs:
         b, s = _load_pair(pair)
@@ -52,7 +52,7 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
         scores = score_trajectory(traj.params, constraint=traj.constraint, n_offsets=traj.n_offsets, blurry=image_to_tensor(b), sharp=image_to_tensor(s),
                                   light=light or traj.light, true=true, true_times=times, valid=valid)
         rows.append({"name": str(pair.blur.relative_to(data)), **scores})
-    return rows, means(rows)
+    return rows, {**means(rows), "precision": pred.precision}
 
 
 def _true_trajectories(of, like: Trajectories, method: str) -> Trajectories:

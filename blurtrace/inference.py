@@ -103,11 +103,14 @@ class TrajectoryPredictor:
     """Estimate exposure trajectories of photos with the shipped (or given) weights.
 
     ``ensemble``: average over 1, 2, 4 or 8 mirrors of the photo (test-time ensembling;
-    that many times the work)."""
+    that many times the work). ``precision``: the network's arithmetic, ``auto``, ``fp32`` or
+    ``bf16`` (``blurtrace.precision``); the trajectories come out in float32 either way."""
 
-    def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128, ensemble: int = 1) -> None:
+    def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128, ensemble: int = 1,
+                 precision: str = "auto") -> None:
         self.ensemble = check_ensemble(ensemble)
         self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
         self.model, info, self.weights_path = _load_model("trajectory", weights, OffsetNetConfig, OffsetNet, "an offset network", self.device)
         self.config = self.model.config
         self.light = info.get("light", "linear")
@@ -117,7 +120,8 @@ class TrajectoryPredictor:
     def __call__(self, image: np.ndarray, *, progress=None) -> Trajectories:
         x = image_to_tensor(image)
         def fn(t: torch.Tensor) -> torch.Tensor:
-            return ensemble_trajectory(lambda m: self.model(_network_input(m, self.device)), t, constraint=self.config.constraint, size=self.ensemble)
+            with autocast(self.precision, self.device):
+                return ensemble_trajectory(lambda m: self.model(_network_input(m, self.device)).float(), t, constraint=self.config.constraint, size=self.ensemble)
 
         params = tiled_apply(fn, x, out_channels=self.config.out_channels, tile=self.tile, overlap=self.overlap, progress=progress)
         return Trajectories(params=params, constraint=self.config.constraint, n_offsets=self.config.n_offsets, light=self.light)
@@ -149,8 +153,9 @@ class DeblurPredictor:
     ``auto``: ``net`` if there are deblurring weights, else ``deconv``.
     Works tile by tile, so memory depends on ``tile``, not on the photo. ``ensemble``: average
     the network over 1, 2, 4 or 8 mirrors of the photo (that many times the work; ``net`` only,
-    and the trajectory predictor it makes uses the same). ``precision``: the network's
-    arithmetic, ``auto``, ``fp32`` or ``bf16`` (``blurtrace.precision``).
+    and the trajectory predictor it makes uses the same). ``precision``: the networks'
+    arithmetic, ``auto``, ``fp32`` or ``bf16`` (``blurtrace.precision``; deconvolution itself
+    always runs in float32, its trajectory network follows ``precision``).
     """
 
     def __init__(self, *, method: str = "auto", weights: str | Path | None = None, device: str = "auto",
@@ -158,6 +163,7 @@ class DeblurPredictor:
         method = choose_deblur_method(method, weights)
         if method not in DEBLUR_METHODS:
             raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
+        self.requested_precision = precision  # the trajectory network's, whatever the method
         # measured: a 24 MP photo peaks at 2.7 GB with 1024² network tiles; deconvolution keeps
         # N warped copies and their gradients per iteration, so it gets smaller tiles
         self.method, self.iterations, self.overlap = method, iterations, overlap
@@ -180,7 +186,8 @@ class DeblurPredictor:
     def trajectory_predictor(self, weights: str | Path | None = None) -> TrajectoryPredictor:
         """The trajectory estimator to pair with this deblurrer: ``weights`` if given, else the
         network it was fine-tuned with, else the default."""
-        return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device), ensemble=self.ensemble)
+        return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device), ensemble=self.ensemble,
+                                   precision=self.requested_precision)
 
     def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
         """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""

@@ -52,9 +52,9 @@ def _sibling(job: Job, suffix: str, primary_suffix: str) -> Path:
 class TrajectoryJob:
     """``blurtrace trajectory``: overlay, blur-magnitude map and/or the offsets file."""
 
-    def __init__(self, *, weights=None, device="auto", ensemble=1, overlay=True, magnitude=False, save_offsets: Path | None = None, multiple=False,
+    def __init__(self, *, weights=None, device="auto", ensemble=1, precision="auto", overlay=True, magnitude=False, save_offsets: Path | None = None, multiple=False,
                  n_offsets: int | None = None, spacing=32, magnify=None, line_width=2.0) -> None:
-        self.predictor = TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble)
+        self.predictor = TrajectoryPredictor(weights=weights, device=device, ensemble=ensemble, precision=precision)
         self.overlay, self.magnitude, self.save_offsets, self.multiple = overlay, magnitude, save_offsets, multiple
         self.n_offsets, self.spacing, self.magnify, self.line_width = n_offsets, spacing, magnify, line_width
 

@@ -1,4 +1,5 @@
 """The command line through Typer's runner: contracts of DESIGN §3 (exit codes, stdout/stderr)."""
+import json
 import subprocess
 import sys
 
@@ -55,6 +56,24 @@ def test_synth_then_eval_needs_weights(tmp_path, photo_dir, monkeypatch):
     monkeypatch.setenv("BLURTRACE_WEIGHTS_DIR", str(tmp_path / "empty"))
     r = runner.invoke(app, ["eval", "trajectory", str(tmp_path / "ds")])
     assert r.exit_code == 3 and "weights" in r.stderr
+
+
+def test_eval_trajectory_scores_a_synth_set(tiny_weights, tmp_path, photo_dir):
+    r = runner.invoke(app, ["synth", str(photo_dir), str(tmp_path / "ds"), "--count", "2", "--size", "48x40", "--motion", "camera", "--max-blur", "3"])
+    assert r.exit_code == 0, r.stderr
+    r = runner.invoke(app, ["eval", "trajectory", str(tmp_path / "ds"), "--json", "--precision", "fp32"])
+    assert r.exit_code == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    mean = lines[-1]["mean"]
+    assert len(lines) == 3 and mean["count"] == 2 and mean["precision"] == "fp32"
+    assert mean["epe"] >= 0 and np.isfinite(mean["reblur_psnr"]) and mean["true_reblur_psnr"] > mean["reblur_psnr"]
+    r = runner.invoke(app, ["eval", "trajectory", str(tmp_path / "ds"), "--json", "--limit", "1", "--precision", "bf16"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[-1])["mean"]["precision"] == "bf16"
+    assert runner.invoke(app, ["eval", "trajectory", str(tmp_path / "ds"), "--precision", "fp16"]).exit_code == 2
+    src = tmp_path / "ds" / "blur"
+    r = runner.invoke(app, ["trajectory", str(src), "--precision", "bf16", "--json", "-o", str(tmp_path / "tr")])
+    assert r.exit_code == 0, r.stderr
+    assert len(list((tmp_path / "tr").glob("*.trajectory.png"))) == 2
 
 
 def test_choice_enums_match_the_library():

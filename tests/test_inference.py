@@ -40,6 +40,19 @@ def test_tiles_blend_without_seams():
     assert not torch.allclose(rough, whole, atol=1e-5)  # too little overlap does show
 
 
+def test_predictor_precision(tiny_weights):
+    """bfloat16 arithmetic (the default on CPUs that have it): float32 trajectories, the float32
+    answer to within bfloat16's rounding; an unknown precision is refused."""
+    img = textured_photo(40, 56)
+    fp32 = TrajectoryPredictor(device="cpu", precision="fp32")
+    bf16 = TrajectoryPredictor(device="cpu", precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    a, b = fp32(img).params, bf16(img).params
+    assert b.dtype == torch.float32 and 0 < (a - b).abs().max() < 0.05 * a.abs().max() + 1e-3
+    with pytest.raises(ValueError, match="precision"):
+        TrajectoryPredictor(device="cpu", precision="fp16")
+
+
 def test_tiled_prediction_matches_whole(tiny_weights):
     img = textured_photo(96, 130)
     whole = TrajectoryPredictor(device="cpu", tile=4096)(img).params

@@ -1,4 +1,4 @@
-"""The deblurring network's arithmetic (blurtrace/precision.py) and the sampling positions that
+"""The networks' arithmetic (blurtrace/precision.py) and the sampling positions that
 must stay float32 under it."""
 from __future__ import annotations
 

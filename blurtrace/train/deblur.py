@@ -137,7 +137,8 @@ def train_deblur(
 
     ``stop_after`` ends this call after that many steps without touching the schedule.
     """
-    predictor = TrajectoryPredictor(weights=config.trajectory_weights, device=str(device.type))
+    # float32 estimates: the same training inputs on every machine
+    predictor = TrajectoryPredictor(weights=config.trajectory_weights, device=str(device.type), precision="fp32")
     if (predictor.config.constraint, predictor.config.n_offsets) != (config.model.constraint, config.model.n_offsets):
         raise ValueError(f"the trajectory weights are {predictor.config.constraint} N={predictor.config.n_offsets}; "
                          f"the deblurring model expects {config.model.constraint} N={config.model.n_offsets}")
