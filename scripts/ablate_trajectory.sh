@@ -4,7 +4,8 @@
 # included, plus the variant's options):
 #   bash scripts/ablate_trajectory.sh constraints [STEPS]   Table 2: none / linear / bilinear / quadratic (N = 15)
 #   bash scripts/ablate_trajectory.sh offsets [STEPS]       Table 3: N = 5 / 9 / 15 (quadratic)
-#   bash scripts/ablate_trajectory.sh loss [STEPS]          Table 4: all terms / w/o SSIM / w/o tv / w/o reg
+#   bash scripts/ablate_trajectory.sh loss [STEPS]          Table 4: all terms / w/o SSIM / w/o tv / w/o reg; beyond the paper,
+#                                                           without the true-trajectory term (Eq. 11 alone) and with it 10× heavier
 #   bash scripts/ablate_trajectory.sh capacity [STEPS]      beyond the paper: Table 1 (width 16, 3 blocks, H/2 head) against
 #                                                           width 24, 5 blocks, the full-resolution transposed head, and
 #                                                           width 32 reading the photo at half resolution (about the same FLOPs)
@@ -22,7 +23,7 @@ STEPS=${2:-3000}
 case "$TABLE" in
   constraints) variants=(zc linear bilinear quadratic) ;;
   offsets) variants=(n5 n9 quadratic) ;;
-  loss) variants=(quadratic no-ssim no-tv no-reg) ;;
+  loss) variants=(quadratic no-ssim no-tv no-reg no-true true-x10) ;;
   capacity) variants=(quadratic width24 blocks5 transposed width32-half) ;;
   *) echo "ablate_trajectory.sh: unknown table '$TABLE' (constraints, offsets, loss or capacity)" >&2; exit 2 ;;
 esac
@@ -43,6 +44,8 @@ flags() {  # the options that make a variant
     no-ssim) echo "--constraint quadratic --ssim-weight 0" ;;
     no-tv) echo "--constraint quadratic --tv-weight 0" ;;
     no-reg) echo "--constraint quadratic --reg-weight 0" ;;
+    no-true) echo "--constraint quadratic --traj-weight 0" ;;
+    true-x10) echo "--constraint quadratic --traj-weight 0.2" ;;
     width24) echo "--constraint quadratic --width 24" ;;
     blocks5) echo "--constraint quadratic --blocks 5" ;;
     transposed) echo "--constraint quadratic --head transposed" ;;
