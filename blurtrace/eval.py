@@ -101,4 +101,4 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
         mask = border_mask(*ref.shape[-2:], border)
         rows.append({"name": str(pair.blur.relative_to(data)), "psnr": float(psnr(x, ref, mask=mask)), "ssim": float(ssim(x, ref)),
                      "blurry_psnr": float(psnr(y, ref, mask=mask)), "blurry_ssim": float(ssim(y, ref)), "seconds": secs})
-    return rows, {**means(rows), "precision": deblurrer.precision}
+    return rows, {**means(rows), "precision": deblurrer.precision, "trajectory_precision": pred.precision}

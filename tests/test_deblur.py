@@ -93,7 +93,12 @@ def test_train_resume_export_and_deblur(pairs, tmp_path, tiny_weights):
     mean = json.loads(r.stdout.splitlines()[-1])["mean"]
     assert mean["count"] == 2 and np.isfinite(mean["psnr"]) and mean["seconds"] > 0
     r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--precision", "fp32"])
-    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[-1])["mean"]["precision"] == "fp32"
+    mean = json.loads(r.stdout.splitlines()[-1])["mean"]
+    assert r.exit_code == 0 and mean["precision"] == mean["trajectory_precision"] == "fp32"
+    # deconvolution runs in float32 whatever is asked; its trajectory network follows --precision
+    r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--method", "deconv", "--iterations", "1", "--precision", "bf16"])
+    mean = json.loads(r.stdout.splitlines()[-1])["mean"]
+    assert r.exit_code == 0 and (mean["precision"], mean["trajectory_precision"]) == ("fp32", "bf16")
     assert runner.invoke(app, ["deblur", str(src), "--precision", "fp16"]).exit_code == 2
     r = runner.invoke(app, ["eval", "deblur", str(pairs), "--json", "--limit", "1", "--true-trajectory"])
     assert r.exit_code == 0, r.stderr
