@@ -47,6 +47,17 @@ def texture(sharp: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d((gx.square() + gy.square()).sqrt(), 9, stride=1, padding=4, count_include_pad=False)[0, 0]
 
 
+def pixel_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``(1, T, 2, H, W)`` twice → ``(H, W)``: mean distance over the T times (no reversal)."""
+    return (a - b).norm(dim=2).mean(1)[0]
+
+
+def scale_to(num: torch.Tensor, den: torch.Tensor, traj: torch.Tensor) -> torch.Tensor:
+    """``traj`` scaled per pixel by ``num / den`` (``(H, W)`` each; to zero where ``den`` is ~0)."""
+    ratio = (num / den.clamp(min=1e-3)).where(den > 1e-3, torch.zeros_like(num))
+    return traj * ratio
+
+
 def path_length(traj: torch.Tensor) -> torch.Tensor:
     """``(1, T, 2, H, W)`` → ``(H, W)``: the path from the first time to the last."""
     return (traj[:, 1:] - traj[:, :-1]).norm(dim=2).sum(1)[0]
@@ -101,22 +112,21 @@ def main() -> None:
         of = load_offsets(pair.gt)
         true = torch.from_numpy(of.offsets).unsqueeze(0)
         est = trajectory(pred(blurry).params, pred.config.constraint, torch.from_numpy(of.times))
-        fwd, bwd = (est - true).norm(dim=2).mean(1), (est.flip(1) - true).norm(dim=2).mean(1)
-        err = torch.minimum(fwd, bwd)[0]
+        fwd, bwd = pixel_error(est, true), pixel_error(est.flip(1), true)
+        err = torch.minimum(fwd, bwd)
         aligned = torch.where((fwd <= bwd).view(1, 1, 1, *err.shape), est, est.flip(1))
         keep = border_mask(*err.shape, 16).bool().view(err.shape)
         lt, lp = path_length(true), path_length(aligned)
         epe.append(err[keep])
-        zero.append(true.norm(dim=2).mean(1)[0][keep])
+        zero.append(pixel_error(true, torch.zeros_like(true))[keep])
         tex.append(texture(sharp)[keep])
         length.append(lt[keep])
         est_length.append(lp[keep])
-        rescaled = aligned * (lt / lp.clamp(min=1e-3)).where(lp > 1e-3, torch.zeros_like(lt))
-        epe_true_length.append((rescaled - true).norm(dim=2).mean(1)[0][keep])
-        epe_length_only.append((true * (lp / lt.clamp(min=1e-3)).where(lt > 1e-3, torch.zeros_like(lp)) - true).norm(dim=2).mean(1)[0][keep])
+        epe_true_length.append(pixel_error(scale_to(lt, lp, aligned), true)[keep])
+        epe_length_only.append(pixel_error(scale_to(lp, lt, true), true)[keep])
         flips.append(direction_flips(est)[keep])
         angle.append(chord_angle(est, true)[keep])
-        floor.append((best_quadratic(true, torch.from_numpy(of.times)) - true).norm(dim=2).mean(1)[0][keep])
+        floor.append(pixel_error(best_quadratic(true, torch.from_numpy(of.times)), true)[keep])
     epe, zero, tex, length, est_length, epe_true_length, epe_length_only, flips, angle, floor = (
         torch.cat(v).numpy() for v in (epe, zero, tex, length, est_length, epe_true_length, epe_length_only, flips, angle, floor))
 

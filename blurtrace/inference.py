@@ -163,17 +163,16 @@ class DeblurPredictor:
         method = choose_deblur_method(method, weights)
         if method not in DEBLUR_METHODS:
             raise ValueError(f"method must be auto or one of {', '.join(DEBLUR_METHODS)}, not {method!r}")
-        self.requested_precision = precision  # the trajectory network's, whatever the method
         # measured: a 24 MP photo peaks at 2.7 GB with 1024² network tiles; deconvolution keeps
         # N warped copies and their gradients per iteration, so it gets smaller tiles
         self.method, self.iterations, self.overlap = method, iterations, overlap
         self.ensemble = check_ensemble(ensemble)
         self.tile = tile or (1024 if method == "net" else 768)
         self.device = resolve_device(device)
-        # the network's arithmetic (blurtrace/precision.py); deconvolution always runs in float32
-        self.precision = resolve_precision(precision, self.device)
-        if method != "net":
-            self.precision = "fp32"
+        # the networks' arithmetic (blurtrace/precision.py); deconvolution always runs in float32,
+        # the trajectory network it reads follows the request whatever the method
+        self.trajectory_precision = resolve_precision(precision, self.device)
+        self.precision = self.trajectory_precision if method == "net" else "fp32"
         self.model: DeblurNet | None = None
         self.weights_path: Path | None = None
         # the trajectory weights this network was fine-tuned with (None: any, the default)
@@ -187,7 +186,7 @@ class DeblurPredictor:
         """The trajectory estimator to pair with this deblurrer: ``weights`` if given, else the
         network it was fine-tuned with, else the default."""
         return TrajectoryPredictor(weights=weights if weights is not None else self.trajectory_weights, device=str(self.device), ensemble=self.ensemble,
-                                   precision=self.requested_precision)
+                                   precision=self.trajectory_precision)
 
     def __call__(self, image: np.ndarray, traj: Trajectories, *, progress=None) -> np.ndarray:
         """``image`` ``(H, W, 3)`` in [0, 1] and its trajectories → ``(H, W, 3)`` float32 in [0, 1]."""
