@@ -556,7 +556,7 @@ def train_deblur_cmd(
     trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Trajectory network the motion-aware layers read (default: the shipped one)."),
     finetune_trajectory: float = typer.Option(0.0, "--finetune-trajectory", min=0.0, help="Fine-tune the trajectory network at this fraction of --lr (0: frozen, its estimates computed once per photo). Export then writes NAME-trajectory.safetensors too."),
     trajectory_loss: float = typer.Option(1.0, "--trajectory-loss", min=0.0, help="When fine-tuning: weight of the trajectory network's own loss (Eq. 11), which keeps its offsets a physical blur."),
-    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones."),
+    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones. Weights with fewer --motion-aware convolutions grow into the network: the newly bent ones start at α = 0, the plain convolution they were."),
     seed: int = typer.Option(0, "--seed"),
     val_every: int = typer.Option(500, "--val-every", min=1),
     checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),

@@ -209,6 +209,38 @@ def test_init_takes_alpha_from_the_weights_whatever_alpha_says(pairs, tmp_path, 
                      device=torch.device("cpu"))
 
 
+def test_init_grows_the_motion_aware_stage_from_the_same_output(pairs, tmp_path, tiny_weights):
+    """Weights with fewer motion-aware convolutions load into a network with more: the newly bent
+    ones start at α = 0 (Eq. 16 is then conv2d), so the grown network computes what the loaded
+    one did; shrinking is refused (the weights' α would be dropped)."""
+    from dataclasses import replace
+
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    torch.manual_seed(0)
+    one = DeblurNet(replace(TINY, alpha=1.0)).eval()
+    with torch.no_grad():  # a trained-looking network: the output convolution starts at zero
+        for p in one.parameters():
+            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
+    export(one.state_dict(), tmp_path / "one.safetensors", task="deblur", architecture=replace(TINY, alpha=1.0).to_dict(), info={})
+    grown = replace(TINY, motion_aware=3)
+    train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=grown,
+                         init=str(tmp_path / "one.safetensors")), device=torch.device("cpu"))
+    state = torch.load(tmp_path / "o" / "last.pt", map_location="cpu", weights_only=False)["model"]
+    alphas = {k: float(v) for k, v in state.items() if k.endswith("alpha")}
+    assert len(alphas) == 3 and sorted(alphas.values()) == [0.0, 0.0, float(one.decoders[0].last[0].conv1.alpha.detach())]
+    big = DeblurNet(grown).eval()
+    big.load_state_dict(state)
+    blurry, params = torch.rand(1, 3, 32, 32), torch.randn(1, 4, 32, 32) * 3
+    with torch.no_grad():
+        torch.testing.assert_close(big(blurry, params), one(blurry, params), rtol=1e-4, atol=1e-4)  # matmul vs conv2d rounding
+        assert not torch.allclose(DeblurNet(grown)(blurry, params), one(blurry, params), atol=1e-3)  # not just any network
+    export(state, tmp_path / "three.safetensors", task="deblur", architecture=grown.to_dict(), info={})
+    with pytest.raises(ValueError, match="do not fit"):
+        train_deblur(_config(pairs, tmp_path / "s", steps=1, val=None, init=str(tmp_path / "three.safetensors")), device=torch.device("cpu"))
+
+
 def test_motion_follows_crops_and_flips(pairs):
     """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
     negates Δx, a transpose swaps Δx and Δy."""

@@ -20,12 +20,17 @@ from .distributed import init_distributed, shutdown_distributed
 SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 
 
-def load_start_weights(model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = ()) -> None:
+def load_start_weights(
+    model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = (),
+    absent: Callable[[str], bool] | None = None,
+) -> None:
     """Load exported weights (``--init``) into a new run's ``model``.
 
     The manifest's architecture must equal ``expected`` (a frozen ``config_type``) except for the
     ``free`` fields, whose values the weights themselves carry (e.g. a learned α's start). It is
     read through ``config_type`` so that a manifest written before a field existed holds its default.
+    Parameters the weights lack are refused unless ``absent(name)`` allows them; those start at
+    zero (e.g. the α of a convolution the loaded network did not bend, ``train.deblur``).
     """
     tensors, info, path = resolve(task, weights)
     try:
@@ -35,7 +40,14 @@ def load_start_weights(model: torch.nn.Module, *, task: str, weights: str, confi
         same = False
     if not same:
         raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {expected.to_dict()}")
-    model.load_state_dict(tensors)
+    missing, unexpected = model.load_state_dict(tensors, strict=False)
+    refused = [name for name in missing if absent is None or not absent(name)]
+    if refused or unexpected:
+        raise ValueError(f"{path}: its tensors do not fit the network (missing {refused}, unexpected {unexpected})")
+    state = model.state_dict()  # shares storage with the parameters and buffers
+    with torch.no_grad():
+        for name in missing:
+            state[name].zero_()
 
 
 def lr_factor(step: int, *, steps: int, warmup: int, schedule: str) -> float:

@@ -156,8 +156,12 @@ def train_deblur(
     run = TrainingRun(config, build, config_type=DeblurTrainConfig, device=device, resume=resume,
                       stop_after=stop_after, progress=progress, param_groups=groups)
     if config.init and run.state.step == 0:  # α lives in the weights; --alpha only starts a fresh network
+        # weights with fewer motion-aware convolutions grow into this network: a newly bent one
+        # starts at α = 0, where Eq. 16 is the plain convolution it replaces (same weights), so the
+        # run starts from exactly the loaded network's output
         load_start_weights(run.model.deblur if config.finetune else run.model, task="deblur", weights=config.init,
-                           config_type=DeblurNetConfig, expected=config.model, free=("alpha",))
+                           config_type=DeblurNetConfig, expected=config.model, free=("alpha", "motion_aware"),
+                           absent=lambda name: name.endswith(".alpha"))
     device = run.device
     status = on_status or (lambda msg: None)
     data = PairedImages(find_pairs(Path(config.data)))
