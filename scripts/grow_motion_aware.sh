@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-2000}
 N=${2:-2}
+[[ $N =~ ^[234]$ ]] || { echo "N (bent convolutions of the grown network) must be 2, 3 or 4" >&2; exit 2; }
 EVAL=$(bash scripts/heldout_set.sh)
 source scripts/deblur_recipe.sh
 common=("${DEBLUR_RECIPE[@]}" --backbone unet --width 24 --levels 4 --steps "$STEPS" --lr "${LR:-2e-4}" --warmup 100
