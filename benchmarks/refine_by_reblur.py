@@ -18,14 +18,13 @@ import dataclasses
 import json
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from blurtrace.data.datasets import find_pairs
-from blurtrace.eval import means
+from blurtrace.eval import load_truth, means
 from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, image_to_tensor
-from blurtrace.io import load_offsets, read_image
+from blurtrace.io import read_image
 from blurtrace.losses import reblur_loss
 from blurtrace.metrics import psnr
 from blurtrace.ops.blur import reblur
@@ -43,14 +42,17 @@ def refine(params: torch.Tensor, *, blurry: torch.Tensor, sharp: torch.Tensor, c
     opt = torch.optim.Adam([delta], lr=lr)
     times = uniform_times(n_offsets)
     keep = border_mask(h, w, border)
+
+    def corrected() -> torch.Tensor:
+        return params + F.interpolate(delta, size=(h, w), mode="bilinear", align_corners=False)
+
     for _ in range(iterations):
-        p = params + F.interpolate(delta, size=(h, w), mode="bilinear", align_corners=False)
-        rb = reblur(sharp, trajectory(p, constraint, times), light=light)
+        rb = reblur(sharp, trajectory(corrected(), constraint, times), light=light)
         loss = reblur_loss(blurry * keep, rb * keep, ssim_weight=0.1)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return (params + F.interpolate(delta, size=(h, w), mode="bilinear", align_corners=False)).detach()
+    return corrected().detach()
 
 
 def main() -> None:
@@ -72,10 +74,7 @@ def main() -> None:
     for pair in find_pairs(args.data)[: args.limit]:
         b, s = read_image(pair.blur).to_float(), read_image(pair.sharp).to_float()
         traj = tp(b)
-        with np.load(pair.gt, allow_pickle=False) as z:
-            valid = torch.from_numpy(z["valid"])[None, None] if "valid" in z.files else None
-        of = load_offsets(pair.gt)
-        truth = dict(true=torch.from_numpy(of.offsets)[None], true_times=torch.from_numpy(of.times), valid=valid)
+        truth = load_truth(pair.gt)
         blurry, sharp = image_to_tensor(b), image_to_tensor(s)
         kw = dict(constraint=traj.constraint, n_offsets=traj.n_offsets, light=traj.light)
         before = score_trajectory(traj.params, blurry=blurry, sharp=sharp, **kw, **truth)

@@ -22,6 +22,16 @@ def _load_pair(pair):
     return b, s
 
 
+def load_truth(path: Path) -> dict[str, torch.Tensor | None]:
+    """A synth pair's true trajectory file as ``score_trajectory``'s keywords: ``true``
+    ``(1, T, 2, H, W)``, ``true_times`` ``(T,)`` and ``valid`` ``(1, 1, H, W)`` (pixels where
+    Eq. 3 holds; ``None`` in files written before it existed)."""
+    with np.load(path, allow_pickle=False) as z:
+        valid = torch.from_numpy(z["valid"]).view(1, 1, *z["valid"].shape) if "valid" in z.files else None
+    of = load_offsets(path)
+    return {"true": torch.from_numpy(of.offsets).unsqueeze(0), "true_times": torch.from_numpy(of.times), "valid": valid}
+
+
 def means(rows: list[dict]) -> dict:
     """Mean of every figure over the rows (the ``name`` column aside), plus their count."""
     keys = [k for k in rows[0] if k != "name"] if rows else []
@@ -43,14 +53,9 @@ def evaluate_trajectory(data: Path, *, weights=None, light: str | None = None, l
     for pair in pairs:
         b, s = _load_pair(pair)
         traj = pred(b)
-        true = times = valid = None
-        if pair.gt is not None:
-            with np.load(pair.gt, allow_pickle=False) as z:
-                valid = torch.from_numpy(z["valid"]).view(1, 1, *z["valid"].shape) if "valid" in z.files else None
-            of = load_offsets(pair.gt)
-            true, times = torch.from_numpy(of.offsets).unsqueeze(0), torch.from_numpy(of.times)
+        truth = load_truth(pair.gt) if pair.gt is not None else {}
         scores = score_trajectory(traj.params, constraint=traj.constraint, n_offsets=traj.n_offsets, blurry=image_to_tensor(b), sharp=image_to_tensor(s),
-                                  light=light or traj.light, true=true, true_times=times, valid=valid)
+                                  light=light or traj.light, **truth)
         rows.append({"name": str(pair.blur.relative_to(data)), **scores})
     return rows, {**means(rows), "precision": pred.precision}
 
