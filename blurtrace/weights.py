@@ -88,6 +88,16 @@ def default_entry(task: str, folder: Path | None = None) -> WeightsEntry:
     raise WeightsError(f"no default {task} weights in {folder / MANIFEST}; train some with `blurtrace train {task}` or pass --weights")
 
 
+def _named_entry(name: str) -> WeightsEntry:
+    """The installed model called ``name``; a ``WeightsError`` naming the choices if none is."""
+    entries = list_entries()
+    for e in entries:
+        if e.name == name:
+            return e
+    names = ", ".join(sorted(e.name for e in entries)) or "none installed"
+    raise WeightsError(f"{name}: neither a weights file nor an installed model ({names}; see `blurtrace models`)")
+
+
 def _check_file(path: Path, expected_sha: str | None) -> None:
     if not path.exists():
         raise WeightsError(f"{path}: weights file missing (reinstall blurtrace, or pass --weights)")
@@ -116,10 +126,13 @@ def load_state(path: Path, *, expected_sha: str | None = None) -> tuple[dict[str
 
 
 def resolve(task: str, weights: str | Path | None = None) -> tuple[dict[str, torch.Tensor], dict, Path]:
-    """Find and verify the weights for ``task``: an explicit file, else the default entry.
+    """Find and verify the weights for ``task``: an explicit file, or the name of an installed
+    model (``blurtrace models``), else the default entry.
 
     Returns tensors, their metadata (``architecture``, ``task``, …) and the file's path.
     """
+    if weights is not None and not Path(weights).exists() and Path(weights).suffix != ".safetensors":
+        weights = _named_entry(str(weights)).file
     if weights is not None:
         path = Path(weights)
         # a file that is also in the manifest is still checked against its sha256

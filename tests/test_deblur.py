@@ -350,3 +350,25 @@ def test_finetuning_needs_motion_aware_layers_and_init_must_fit(pairs, tmp_path,
     init = export_checkpoint(frozen.checkpoint, name="frozen", dest=tmp_path / "frozen-export")
     with pytest.raises(ValueError, match="holds a"):
         train_deblur(_config(pairs, tmp_path / "o", model=DeblurNetConfig(width=8, levels=2, n_offsets=5), init=str(init)), device=torch.device("cpu"))
+
+
+def test_frozen_run_on_a_chosen_trajectory_model_is_paired_with_it_when_exported_beside_it(pairs, tmp_path, tiny_weights):
+    import shutil
+
+    from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
+    from blurtrace.weights import export, register
+
+    config = OffsetNetConfig(constraint="quadratic", n_offsets=5, width=4, blocks=1, head="bilinear")
+    torch.manual_seed(3)
+    alt = tiny_weights / "alt.safetensors"
+    export(OffsetNet(config).state_dict(), alt, task="trajectory", architecture=config.to_dict(), info={"light": "linear"})
+    register(tiny_weights, name="alt", file="alt.safetensors", task="trajectory", architecture=config.to_dict(), info={"light": "linear"}, default=False)
+    done = train_deblur(_config(pairs, tmp_path / "run", steps=1, val=None, trajectory_weights=str(alt)), device=torch.device("cpu"))
+    beside = DeblurPredictor(weights=export_checkpoint(done.checkpoint, name="on-alt", dest=tiny_weights))
+    assert beside.trajectory_weights == alt and beside.trajectory_predictor().weights_path == alt
+    # elsewhere without that file, or beside a different file of that name: no pairing (the default)
+    assert DeblurPredictor(weights=export_checkpoint(done.checkpoint, name="on-alt", dest=tmp_path / "elsewhere")).trajectory_weights is None
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(tiny_weights / "tiny.safetensors", other / "alt.safetensors")
+    assert DeblurPredictor(weights=export_checkpoint(done.checkpoint, name="on-alt", dest=other)).trajectory_weights is None

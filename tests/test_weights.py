@@ -153,3 +153,26 @@ def test_manifest_with_bad_entries_is_a_weights_error(tiny_weights, src, tmp_pat
     (tiny_weights / "manifest.json").write_text(json.dumps(manifest))
     r = runner.invoke(app, commands(src, tmp_path / "out")["trajectory"])
     assert r.exit_code == 3 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_weights_by_installed_name(tiny_weights, src, tmp_path, monkeypatch):
+    """`--weights NAME` picks a model listed by `blurtrace models`, verified like the default."""
+    import torch
+
+    from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
+    from blurtrace.weights import export, register
+
+    config = OffsetNetConfig(constraint="quadratic", n_offsets=5, width=4, blocks=1, head="bilinear")
+    torch.manual_seed(1)
+    export(OffsetNet(config).state_dict(), tiny_weights / "other.safetensors", task="trajectory", architecture=config.to_dict(), info={})
+    register(tiny_weights, name="other", file="other.safetensors", task="trajectory", architecture=config.to_dict(), info={}, default=False)
+    tensors, _, path = resolve("trajectory", "other")
+    assert path == tiny_weights / "other.safetensors"
+    assert not torch.equal(tensors["out.weight"], resolve("trajectory")[0]["out.weight"])
+    monkeypatch.chdir(tmp_path)  # a name, not a file in the working folder
+    assert invoke([*commands(src, tmp_path / "out")["trajectory"], "--weights", "other"]).exit_code == 0
+    r = invoke([*commands(src, tmp_path / "out2")["trajectory"], "--weights", "nonesuch"])
+    assert r.exit_code == 3 and "nonesuch" in r.stderr and "other, tiny" in r.stderr
+    _flip_byte(tiny_weights / "other.safetensors")
+    with pytest.raises(WeightsError, match="sha256"):
+        resolve("trajectory", "other")

@@ -43,7 +43,8 @@ def export_checkpoint(checkpoint: Path, *, name: str, dest: Path | None = None, 
     evaluation figures of ``metrics_path`` (JSON). A deblurring run that fine-tuned its
     trajectory network also writes that network as ``NAME-trajectory.safetensors`` (its own
     entry, never the default) and names it in the deblurring file's metadata, so ``deblur``
-    pairs the two unless told otherwise.
+    pairs the two unless told otherwise; so does a frozen run trained on a chosen trajectory model
+    whose file (same sha256) is already in ``dest``.
     """
     checkpoint = Path(checkpoint)
     payload = load_checkpoint(checkpoint)
@@ -79,6 +80,13 @@ def export_checkpoint(checkpoint: Path, *, name: str, dest: Path | None = None, 
                  info={"light": light, "training": trained}, default=False)
         meta["trajectory_model"] = f"{traj_name}.safetensors"
         info["training"]["trajectory_model"] = {"file": meta["trajectory_model"], "sha256": sha256_file(folder / meta["trajectory_model"])}
+    elif task == "deblur" and notes["config"]["trajectory_weights"] is not None:
+        # frozen, but trained on a chosen trajectory model: when that very file sits beside it,
+        # `deblur` pairs the two, so the network reads the trajectories it learned from
+        trained_with = info["training"]["trajectory_model"]
+        beside = folder / trained_with["file"]
+        if beside.exists() and sha256_file(beside) == trained_with["sha256"]:
+            meta["trajectory_model"] = trained_with["file"]
     export(tensors, folder / file, task=task, architecture=architecture, info=meta)
     register(folder, name=name, file=file, task=task, architecture=architecture, info=info, default=default)
     return folder / file
