@@ -88,14 +88,15 @@ def default_entry(task: str, folder: Path | None = None) -> WeightsEntry:
     raise WeightsError(f"no default {task} weights in {folder / MANIFEST}; train some with `blurtrace train {task}` or pass --weights")
 
 
-def _named_entry(name: str) -> WeightsEntry:
-    """The installed model called ``name``; a ``WeightsError`` naming the choices if none is."""
+def _named_entry(name: str, task: str) -> WeightsEntry:
+    """The installed model called ``name`` (of any task: a wrong one is refused on loading);
+    a ``WeightsError`` naming the installed ``task`` models if there is none."""
     entries = list_entries()
     for e in entries:
         if e.name == name:
             return e
-    names = ", ".join(sorted(e.name for e in entries)) or "none installed"
-    raise WeightsError(f"{name}: neither a weights file nor an installed model ({names}; see `blurtrace models`)")
+    names = ", ".join(sorted(e.name for e in entries if e.task == task)) or "none installed"
+    raise WeightsError(f"{name}: neither a weights file nor an installed {task} model ({names}; see `blurtrace models`)")
 
 
 def _check_file(path: Path, expected_sha: str | None) -> None:
@@ -132,7 +133,7 @@ def resolve(task: str, weights: str | Path | None = None) -> tuple[dict[str, tor
     Returns tensors, their metadata (``architecture``, ``task``, …) and the file's path.
     """
     if weights is not None and not Path(weights).exists() and Path(weights).suffix != ".safetensors":
-        weights = _named_entry(str(weights)).file
+        weights = _named_entry(str(weights), task).file
     if weights is not None:
         path = Path(weights)
         # a file that is also in the manifest is still checked against its sha256

@@ -173,6 +173,8 @@ def test_weights_by_installed_name(tiny_weights, src, tmp_path, monkeypatch):
     assert invoke([*commands(src, tmp_path / "out")["trajectory"], "--weights", "other"]).exit_code == 0
     r = invoke([*commands(src, tmp_path / "out2")["trajectory"], "--weights", "nonesuch"])
     assert r.exit_code == 3 and "nonesuch" in r.stderr and "other, tiny" in r.stderr
+    with pytest.raises(WeightsError, match="not deblur weights"):  # a name of the wrong task
+        resolve("deblur", "other")
     _flip_byte(tiny_weights / "other.safetensors")
     with pytest.raises(WeightsError, match="sha256"):
         resolve("trajectory", "other")
