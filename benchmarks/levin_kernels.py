@@ -13,7 +13,7 @@ same kernel. For each photo this prints one JSON line:
 - ``size_ratio``: spread of the estimated kernel over the true one's (root of the traces of their
   covariances): below 1 the trajectories are too short.
 - ``reblur_psnr``: the sharp image re-blurred by Eq. 3 with the estimated offsets against the real
-  blurry photo, beside ``true_kernel_psnr`` (the same with the true kernel) and
+  blurry photo, averaging the files' values (where the measured kernel reproduces the photo), beside ``true_kernel_psnr`` (the same with the true kernel) and
   ``zero_motion_psnr`` (the sharp image itself). Levin's sharp image is not the middle of the
   exposure, so every comparison takes the best integer shift within ±``--search`` px.
 - with ``--deblur``: PSNR of the result against the sharp image (best shift), beside the blurry
