@@ -56,19 +56,13 @@ def read_kernel(path: Path) -> torch.Tensor:
     return (k / k.sum()).float()
 
 
-def shifted_psnr(x: torch.Tensor, y: torch.Tensor, *, search: int, margin: int) -> tuple[float, tuple[int, int]]:
+def shifted_psnr(x: torch.Tensor, y: torch.Tensor, *, search: int, margin: int) -> float:
     """Best PSNR of ``x`` against ``y`` shifted by up to ``search`` px, on the interior
     ``margin`` px from the border (``margin ≥ search``)."""
     h, w = x.shape[-2:]
     core = x[..., margin : h - margin, margin : w - margin]
-    best = (-1.0, (0, 0))
-    for dy in range(-search, search + 1):
-        for dx in range(-search, search + 1):
-            ref = y[..., margin + dy : h - margin + dy, margin + dx : w - margin + dx]
-            p = float(psnr(core, ref))
-            if p > best[0]:
-                best = (p, (dx, dy))
-    return best
+    return max(float(psnr(core, y[..., margin + dy : h - margin + dy, margin + dx : w - margin + dx]))
+               for dy in range(-search, search + 1) for dx in range(-search, search + 1))
 
 
 def convolve(image: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
@@ -153,8 +147,8 @@ def main() -> int:
         kernel = read_kernel(args.root / "gt" / f"{kernel_name}.png")
         # the kernels are stored in either orientation (the folder's README): take the one that
         # reproduces the photo
-        psnr_k, _ = shifted_psnr(convolve(sharp, kernel), blurry, search=args.search, margin=margin)
-        psnr_flip, _ = shifted_psnr(convolve(sharp, kernel.flip(0, 1)), blurry, search=args.search, margin=margin)
+        psnr_k = shifted_psnr(convolve(sharp, kernel), blurry, search=args.search, margin=margin)
+        psnr_flip = shifted_psnr(convolve(sharp, kernel.flip(0, 1)), blurry, search=args.search, margin=margin)
         if psnr_flip > psnr_k:
             kernel, psnr_k = kernel.flip(0, 1), psnr_flip
         t0 = time.perf_counter()
@@ -169,18 +163,18 @@ def main() -> int:
             "kernel_ncc": round(kernel_ncc(est_k, true_k), 3),
             "size_ratio": round(spread(est_k) / spread(true_k), 3),
             "true_spread_px": round(spread(true_k), 2),
-            "reblur_psnr": round(shifted_psnr(reblur(sharp, traj.offsets()), blurry, search=args.search, margin=margin)[0], 2),
+            "reblur_psnr": round(shifted_psnr(reblur(sharp, traj.offsets()), blurry, search=args.search, margin=margin), 2),
             "true_kernel_psnr": round(psnr_k, 2),
-            "zero_motion_psnr": round(shifted_psnr(sharp, blurry, search=args.search, margin=margin)[0], 2),
+            "zero_motion_psnr": round(shifted_psnr(sharp, blurry, search=args.search, margin=margin), 2),
             "trajectory_seconds": round(seconds, 3),
         }
         if deblurrers:
-            row["blurry_psnr"] = round(shifted_psnr(blurry, sharp, search=args.search, margin=margin)[0], 2)
+            row["blurry_psnr"] = round(shifted_psnr(blurry, sharp, search=args.search, margin=margin), 2)
         for method, deblurrer in deblurrers.items():
             t0 = time.perf_counter()
             out = image_to_tensor(deblurrer(blurry_np, traj))
             row[f"{method}_seconds"] = round(time.perf_counter() - t0, 2)
-            row[f"{method}_psnr"] = round(shifted_psnr(out, sharp, search=args.search, margin=margin)[0], 2)
+            row[f"{method}_psnr"] = round(shifted_psnr(out, sharp, search=args.search, margin=margin), 2)
         rows.append(row)
         print(json.dumps(row), flush=True)
     if args.summary and rows:
