@@ -193,7 +193,7 @@ class DeblurPredictor:
         x = image_to_tensor(image)
         if self.model is not None:
             cfg = self.model.config
-            if cfg.motion_aware and (cfg.constraint, cfg.trajectory_channels) != (traj.constraint, traj.params.shape[1]):
+            if cfg.reads_trajectory and (cfg.constraint, cfg.trajectory_channels) != (traj.constraint, traj.params.shape[1]):
                 raise WeightsError(f"{self.weights_path}: expects {cfg.constraint} trajectories, the trajectory model gives {traj.constraint}")
 
             def net(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:

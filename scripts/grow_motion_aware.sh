@@ -6,9 +6,13 @@
 #   ma1       the shipped motion-aware U-Net as it is (the control: more steps alone),
 #   maN       the same weights grown to N bent convolutions (`train deblur --init`: the new ones
 #             start at α = 0, where Eq. 16 is the plain convolution they were, so the run starts
-#             from exactly the shipped network's output).
+#             from exactly the shipped network's output),
+#   mi1       the shipped network grown to read the trajectory as input channels too
+#             (`--motion-input`, ops/motion_features.py; the new stem channels start at zero).
 #   bash scripts/grow_motion_aware.sh [STEPS [N]]   (default 2000 steps, N = 2)
-# Environment: THREADS (default 2), LR (peak rate, default 2e-4; cosine to 0 after 100 warm-up steps).
+# Environment: THREADS (default 2), LR (peak rate, default 2e-4; cosine to 0 after 100 warm-up steps),
+# VARIANTS (default "maN ma1 backbone"; add mi1 for the motion input). A variant already scored is
+# not scored again.
 # Runs live in data/grow-motion-aware/NAME-STEPS (git-ignored) and resume. Prints the table and
 # writes it to data/results/grow-motion-aware-STEPS.md (held-out PSNR, gain over the blurry input
 # and over the backbone continuation, SSIM, learned α, CPU-hours of the run).
@@ -24,22 +28,32 @@ common=("${DEBLUR_RECIPE[@]}" --backbone unet --width 24 --levels 4 --steps "$ST
         --threads "${THREADS:-2}")
 declare -A start=([backbone]=weights/ablations/deblur-unet24-backbone.safetensors [ma1]=blurtrace/weights/deblur-unet24.safetensors
                   [ma$N]=blurtrace/weights/deblur-unet24.safetensors)
-declare -A bent=([backbone]=0 [ma1]=1 [ma$N]=$N)
+start[mi1]=blurtrace/weights/deblur-unet24.safetensors
+declare -A bent=([backbone]=0 [ma1]=1 [ma$N]=$N [mi1]=1)
+declare -A extra=([mi1]=--motion-input)
+VARIANTS=${VARIANTS:-ma$N ma1 backbone}
+for v in $VARIANTS; do
+  [[ -v "start[$v]" ]] || { echo "unknown variant $v (ma$N, ma1, backbone, mi1)" >&2; exit 2; }
+done
 work=data/grow-motion-aware
-for v in "ma$N" ma1 backbone; do
+for v in $VARIANTS; do
   run=$work/$v-$STEPS
+  [[ -s $run/heldout.json ]] && continue
   OMP_NUM_THREADS=${THREADS:-2} $B train deblur --data data/train "${common[@]}" --motion-aware "${bent[$v]}" \
-    --init "${start[$v]}" --out "$run"
+    ${extra[$v]:-} --init "${start[$v]}" --out "$run"
   $B train export "$run/last.pt" --name "deblur-$v" --dest "$run/export" > /dev/null
-  $B eval deblur "$EVAL" --method net --deblur-weights "$run/export/deblur-$v.safetensors" --json | tail -1 > "$run/heldout.json"
+  $B eval deblur "$EVAL" --method net --deblur-weights "$run/export/deblur-$v.safetensors" --json | tail -1 > "$run/heldout.json.tmp"
+  mv "$run/heldout.json.tmp" "$run/heldout.json"
 done
 mkdir -p data/results
 out=data/results/grow-motion-aware-$STEPS.md
 .venv/bin/python - "$work" "$STEPS" "$N" > "$out.tmp" <<'PY'
-import json, sys
+import json, os, sys
 import torch
 work, steps, n = sys.argv[1], sys.argv[2], sys.argv[3]
-names = {"backbone": "backbone alone (twin)", "ma1": "1 bent convolution (shipped layout)", f"ma{n}": f"{n} bent convolutions (grown)"}
+names = {"backbone": "backbone alone (twin)", "ma1": "1 bent convolution (shipped layout)", f"ma{n}": f"{n} bent convolutions (grown)",
+         "mi1": "1 bent convolution + trajectory input channels (grown)"}
+names = {v: label for v, label in names.items() if os.path.exists(f"{work}/{v}-{steps}/heldout.json")}
 mean = {v: json.load(open(f"{work}/{v}-{steps}/heldout.json"))["mean"] for v in names}
 print(f"| deblur-unet24 and {steps} more steps | held-out PSNR (dB) | gain over blurry (dB) | over the backbone (dB) | SSIM | learned α | CPU-h |")
 print("|---|---|---|---|---|---|---|")

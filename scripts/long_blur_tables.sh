@@ -5,7 +5,8 @@
 # and the two GoPro pairs (both from ../shared/realworld, evaluation only; skipped when absent).
 #   bash scripts/long_blur_tables.sh [STEPS]   (STEPS of the deblurring continuations, default 2000)
 # Environment: NETS (deblurring networks to score, default all: shipped-ma1 shipped-backbone
-# control-ma1 control-backbone long-ma1 long-backbone; missing weights are skipped).
+# control-ma1 control-backbone long-ma1 long-backbone mix-ma1; missing weights are skipped; mix-ma1
+# is scripts/train_deblur_mix.sh's run, exported to weights/runs/deblur-unet24-mix/export).
 # Each score is kept in data/long-blur/scores/ (git-ignored) and not recomputed; writes
 # data/results/long-blur-STEPS.md and prints it.
 set -euo pipefail
@@ -25,7 +26,8 @@ declare -A net=([shipped-ma1]=blurtrace/weights/deblur-unet24.safetensors [shipp
                 [control-ma1]=data/grow-motion-aware/ma1-$STEPS/export/deblur-ma1.safetensors
                 [control-backbone]=data/grow-motion-aware/backbone-$STEPS/export/deblur-backbone.safetensors
                 [long-ma1]=data/long-blur/ma1-$STEPS/export/deblur-ma1.safetensors
-                [long-backbone]=data/long-blur/backbone-$STEPS/export/deblur-backbone.safetensors)
+                [long-backbone]=data/long-blur/backbone-$STEPS/export/deblur-backbone.safetensors
+                [mix-ma1]=weights/runs/deblur-unet24-mix/export/deblur-unet24-mix.safetensors)
 score() {  # FILE COMMAND...: run COMMAND into FILE unless FILE exists
   local f=$1; shift
   [ -s "$f" ] || { "$@" > "$f.tmp" && mv "$f.tmp" "$f"; }
@@ -84,7 +86,8 @@ print(f"| deblurring network (U-Net) | held-out `dynamic`: PSNR (dB), gain | hel
 print("|---|---|---|---|---|")
 rows = (("shipped-backbone", "shipped twin without the layer"), ("shipped-ma1", "shipped motion-aware"),
         ("control-backbone", f"twin, {steps} more steps on the original pairs"), ("control-ma1", f"motion-aware, {steps} more steps on the original pairs"),
-        ("long-backbone", f"twin, {steps} more steps with longer blur"), ("long-ma1", f"motion-aware, {steps} more steps with longer blur, its trajectories from the continued model"))
+        ("long-backbone", f"twin, {steps} more steps with longer blur"), ("long-ma1", f"motion-aware, {steps} more steps with longer blur, its trajectories from the continued model"),
+        ("mix-ma1", "motion-aware, continued on 4 313 pairs with longer blur (`scripts/train_deblur_mix.sh`)"))
 for n, label in rows:
     cells = []
     for kind in ("dynamic", "camera-long"):

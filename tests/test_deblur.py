@@ -241,6 +241,41 @@ def test_init_grows_the_motion_aware_stage_from_the_same_output(pairs, tmp_path,
         train_deblur(_config(pairs, tmp_path / "s", steps=1, val=None, init=str(tmp_path / "three.safetensors")), device=torch.device("cpu"))
 
 
+def test_init_grows_trajectory_input_channels_from_the_same_output(pairs, tmp_path, tiny_weights):
+    """A U-Net without motion input loads into one with it: the stem's new input channels start
+    at zero, so the grown network computes what the loaded one did, and training moves them.
+    The other way round (dropping the channels) is refused."""
+    from dataclasses import replace
+
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    plain = replace(TINY, backbone="unet", alpha=1.0)
+    torch.manual_seed(0)
+    one = DeblurNet(plain).eval()
+    with torch.no_grad():
+        for p in one.parameters():
+            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
+    export(one.state_dict(), tmp_path / "plain.safetensors", task="deblur", architecture=plain.to_dict(), info={})
+    grown = replace(plain, motion_input=True)
+    train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=grown,
+                         init=str(tmp_path / "plain.safetensors")), device=torch.device("cpu"))
+    state = torch.load(tmp_path / "o" / "last.pt", map_location="cpu", weights_only=False)["model"]
+    assert state["unet.stem.weight"].shape[1] == 8 and not state["unet.stem.weight"][:, 3:].any()
+    big = DeblurNet(grown).eval()
+    big.load_state_dict(state)
+    blurry, params = torch.rand(1, 3, 32, 32), torch.randn(1, 4, 32, 32) * 3
+    with torch.no_grad():
+        torch.testing.assert_close(big(blurry, params), one(blurry, params))
+    moved = train_deblur(_config(pairs, tmp_path / "t", steps=2, val=None, model=grown, init=str(tmp_path / "plain.safetensors")),
+                         device=torch.device("cpu"))
+    assert moved.model.unet.stem.weight[:, 3:].abs().sum() > 0  # the new channels learn
+    export(state, tmp_path / "mi.safetensors", task="deblur", architecture=grown.to_dict(), info={})
+    with pytest.raises(ValueError, match="do not fit"):
+        train_deblur(_config(pairs, tmp_path / "s", steps=1, val=None, model=plain, init=str(tmp_path / "mi.safetensors")),
+                     device=torch.device("cpu"))
+
+
 def test_motion_follows_crops_and_flips(pairs):
     """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
     negates Δx, a transpose swaps Δx and Δy."""

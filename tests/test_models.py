@@ -67,7 +67,7 @@ DEBLUR_CONFIGS = [
 ] + [DeblurNetConfig(width=4, levels=2, motion_aware=1, constraint="none", n_offsets=5, learn_alpha=False)] + [
     DeblurNetConfig(backbone="unet", width=4, levels=levels, motion_aware=ma, n_offsets=5)
     for levels, ma in ((1, 1), (2, 0), (3, 2), (4, 4))
-]
+] + [DeblurNetConfig(backbone="unet", width=4, levels=3, motion_aware=ma, motion_input=True, n_offsets=5) for ma in (0, 1)]
 
 
 def _wake(net: DeblurNet) -> DeblurNet:
@@ -77,7 +77,7 @@ def _wake(net: DeblurNet) -> DeblurNet:
     return net
 
 
-@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"{c.backbone}-L{c.levels}-ma{c.motion_aware}-{c.constraint}")
+@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"{c.backbone}-L{c.levels}-ma{c.motion_aware}{'-mi' if c.motion_input else ''}-{c.constraint}")
 def test_deblur_net_forward_backward(config):
     torch.manual_seed(0)
     net = _wake(DeblurNet(config))
@@ -176,6 +176,8 @@ def test_deblur_net_bad_config_and_inputs():
         DeblurNetConfig(constraint="cubic")
     with pytest.raises(ValueError, match="backbone"):
         DeblurNetConfig(backbone="resnet")
+    with pytest.raises(ValueError, match="unet backbone only"):
+        DeblurNetConfig(motion_input=True)
     net = DeblurNet(DeblurNetConfig(width=4, levels=1))
     with pytest.raises(ValueError, match="trajectory parameters"):
         net(torch.rand(1, 3, 16, 16))

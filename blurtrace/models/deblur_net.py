@@ -15,6 +15,11 @@ gathers of the feature map), so ``motion_aware`` says how many of that stage's f
 convolutions are bent, first ones first; ``0`` is the same network with plain 3×3 convolutions
 (the ablation of Table 6), which ignores the trajectory.
 
+``motion_input`` (U-Net only) also hands the network each pixel's trajectory as input channels
+(``ops.motion_features``: length, orientation and bow, the same for a path and its reversal), so
+every layer, not only the bent ones, can condition its filters on the blur it is undoing. Not in
+the paper: its motion-aware layer reads the trajectory only through where the taps land.
+
 Deviations from DMPHN, for a network that must learn on two CPU cores: the output is the blurry
 photo plus a predicted residual (identity at initialisation), width is a parameter (DMPHN: 32),
 and α of each motion-aware layer is learned, starting at the paper's 0.1. ``backbone="unet"``
@@ -29,6 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..ops.deform import MotionAwareConv2d
+from ..ops.motion_features import MOTION_FEATURES, motion_features
 from ..ops.trajectory import check_constraint, num_channels
 from .blocks import FinestStage, ResBlock, conv3x3 as _conv
 from .unet import UNetBody
@@ -54,6 +60,8 @@ class DeblurNetConfig:
         constraint: trajectory parameterisation of the offset network that feeds this one.
         n_offsets: that network's N (matters only for ``none``).
         backbone: ``dmphn`` (the paper's) or ``unet`` (``models/unet.py``).
+        motion_input: feed ``ops.motion_features`` of the trajectory to the U-Net's first
+            convolution beside the photo.
     """
 
     width: int = 16
@@ -64,6 +72,7 @@ class DeblurNetConfig:
     constraint: str = "quadratic"
     n_offsets: int = 15
     backbone: str = "dmphn"
+    motion_input: bool = False
 
     def __post_init__(self) -> None:
         check_constraint(self.constraint)
@@ -75,6 +84,13 @@ class DeblurNetConfig:
             raise ValueError(f"motion_aware must be 0 … 4 (convolutions of the last stage), not {self.motion_aware}")
         if self.width < 1:
             raise ValueError("width must be positive")
+        if self.motion_input and self.backbone != "unet":
+            raise ValueError("motion_input is implemented for the unet backbone only")
+
+    @property
+    def reads_trajectory(self) -> bool:
+        """Whether the network needs the trajectory parameters (the plain backbone does not)."""
+        return bool(self.motion_aware) or self.motion_input
 
     @property
     def trajectory_channels(self) -> int:
@@ -150,7 +166,7 @@ class DeblurNet(nn.Module):
     """Blurry photo (and its trajectory parameters) → sharp photo.
 
     ``forward(blurry, params)``: ``blurry`` ``(B, 3, H, W)`` in [0, 1], ``params`` ``(B, C, H, W)``
-    the offset network's raw output for the same photo (ignored unless ``motion_aware``).
+    the offset network's raw output for the same photo (ignored unless ``config.reads_trajectory``).
     Any size: padded inside to ``config.multiple``, cropped back. Returns ``(B, 3, H, W)``.
     The backbone (``config.backbone``) predicts a residual added to the blurry photo.
     """
@@ -160,7 +176,8 @@ class DeblurNet(nn.Module):
         self.config = config
         w, ma = config.width, dict(alpha=config.alpha, learn_alpha=config.learn_alpha)
         if config.backbone == "unet":
-            self.unet = UNetBody(width=w, levels=config.levels, motion_aware=config.motion_aware, **ma)
+            self.unet = UNetBody(width=w, levels=config.levels, motion_aware=config.motion_aware,
+                                 in_channels=3 + MOTION_FEATURES * config.motion_input, **ma)
         else:
             self.encoders = nn.ModuleList([Encoder(w) for _ in range(config.levels)])
             self.decoders = nn.ModuleList([
@@ -177,7 +194,7 @@ class DeblurNet(nn.Module):
 
     def forward(self, blurry: torch.Tensor, params: torch.Tensor | None = None) -> torch.Tensor:
         cfg = self.config
-        if cfg.motion_aware:
+        if cfg.reads_trajectory:
             if params is None:
                 raise ValueError("a motion-aware network needs the trajectory parameters")
             if params.shape[0] != blurry.shape[0] or params.shape[1] != cfg.trajectory_channels or params.shape[-2:] != blurry.shape[-2:]:
@@ -186,11 +203,16 @@ class DeblurNet(nn.Module):
         m = cfg.multiple
         ph, pw = -h % m, -w % m
         x = F.pad(blurry, (0, pw, 0, ph), mode="replicate") if ph or pw else blurry
-        taps = None
-        if cfg.motion_aware:
+        taps = p = None
+        if cfg.reads_trajectory:
             p = F.pad(params, (0, pw, 0, ph), mode="replicate") if ph or pw else params
+        if cfg.motion_aware:
             taps = MotionAwareConv2d.tap_offsets(p.to(x.dtype), cfg.constraint)
-        residual = self.unet(x, taps) if cfg.backbone == "unet" else self._dmphn(x, taps)
+        if cfg.backbone == "unet":
+            inp = torch.cat((x, motion_features(p, cfg.constraint).to(x.dtype)), dim=1) if cfg.motion_input else x
+            residual = self.unet(inp, taps)
+        else:
+            residual = self._dmphn(x, taps)
         return (x + residual)[..., :h, :w]
 
     def _dmphn(self, x: torch.Tensor, taps: torch.Tensor | None) -> torch.Tensor:

@@ -22,7 +22,7 @@ class TrajectoryDeblurNet(nn.Module):
     def __init__(self, *, offsets: OffsetNet, deblur: DeblurNet) -> None:
         super().__init__()
         oc, dc = offsets.config, deblur.config
-        if deblur.config.motion_aware and (oc.constraint, oc.out_channels) != (dc.constraint, dc.trajectory_channels):
+        if deblur.config.reads_trajectory and (oc.constraint, oc.out_channels) != (dc.constraint, dc.trajectory_channels):
             raise ValueError(f"the offset network gives {oc.constraint} ({oc.out_channels} channels); "
                              f"the deblurring network reads {dc.constraint} ({dc.trajectory_channels} channels)")
         self.offsets = offsets

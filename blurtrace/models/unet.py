@@ -22,17 +22,18 @@ from .blocks import FinestStage, ResBlock, conv3x3
 
 
 class UNetBody(nn.Module):
-    """``forward(x, taps)``: photo ``(B, 3, H, W)`` (``H, W`` multiples of ``2**(levels-1)``)
+    """``forward(x, taps)``: photo ``(B, in_channels, H, W)`` (``H, W`` multiples of
+    ``2**(levels-1)``; the first 3 channels the photo, any further ones per-pixel motion features)
     and the motion-aware taps (or ``None``) → residual ``(B, 3, H, W)``.
 
     Stage ``i`` has ``width·2**i`` channels at ``1/2**i`` resolution and two residual blocks in
     the encoder and two in the decoder.
     """
 
-    def __init__(self, *, width: int, levels: int, motion_aware: int, alpha: float, learn_alpha: bool) -> None:
+    def __init__(self, *, width: int, levels: int, motion_aware: int, alpha: float, learn_alpha: bool, in_channels: int = 3) -> None:
         super().__init__()
         ch = [width * 2**i for i in range(levels)]
-        self.stem = conv3x3(3, width)
+        self.stem = conv3x3(in_channels, width)
         self.encoders = nn.ModuleList([nn.Sequential(ResBlock(c), ResBlock(c)) for c in ch[:-1]])
         self.downs = nn.ModuleList([conv3x3(ch[i], ch[i + 1], stride=2) for i in range(levels - 1)])
         self.middle = nn.Sequential(ResBlock(ch[-1]), ResBlock(ch[-1]))

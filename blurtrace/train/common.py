@@ -22,7 +22,7 @@ SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 
 def load_start_weights(
     model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = (),
-    absent: Callable[[str], bool] | None = None,
+    absent: Callable[[str], bool] | None = None, widen: Callable[[str], bool] | None = None,
 ) -> None:
     """Load exported weights (``--init``) into a new run's ``model``.
 
@@ -30,9 +30,19 @@ def load_start_weights(
     ``free`` fields, whose values the weights themselves carry (e.g. a learned α's start). It is
     read through ``config_type`` so that a manifest written before a field existed holds its default.
     Parameters the weights lack are refused unless ``absent(name)`` allows them; those start at
-    zero (e.g. the α of a convolution the loaded network did not bend, ``train.deblur``).
+    zero (e.g. the α of a convolution the loaded network did not bend, ``train.deblur``). A weight
+    that ``widen(name)`` allows may have fewer input channels (dim 1) than the network's: the
+    extra ones start at zero, so the new inputs change nothing until training moves them.
     """
     tensors, info, path = resolve(task, weights)
+    own = model.state_dict()
+    for name, t in list(tensors.items()):
+        target = own.get(name)
+        if (widen is not None and widen(name) and target is not None and t.dim() == target.dim() >= 2
+                and t.shape[0] == target.shape[0] and t.shape[2:] == target.shape[2:] and t.shape[1] < target.shape[1]):
+            grown = t.new_zeros(target.shape)
+            grown[:, : t.shape[1]] = t
+            tensors[name] = grown
     try:
         held = config_type(**info.get("architecture", {}))
         same = replace(held, **{name: getattr(expected, name) for name in free}) == expected
@@ -40,7 +50,10 @@ def load_start_weights(
         same = False
     if not same:
         raise ValueError(f"{path}: holds a {info.get('architecture')} network, not {expected.to_dict()}")
-    missing, unexpected = model.load_state_dict(tensors, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(tensors, strict=False)
+    except RuntimeError as e:  # a tensor of another shape
+        raise ValueError(f"{path}: its tensors do not fit the network ({e})") from None
     refused = [name for name in missing if absent is None or not absent(name)]
     if refused or unexpected:
         raise ValueError(f"{path}: its tensors do not fit the network (missing {refused}, unexpected {unexpected})")

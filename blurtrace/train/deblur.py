@@ -64,8 +64,8 @@ class DeblurTrainConfig:
             raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
         if self.trajectory_lr_factor < 0 or self.trajectory_loss < 0:
             raise ValueError("the trajectory learning-rate factor and loss weight must be ≥ 0")
-        if self.finetune and not self.model.motion_aware:
-            raise ValueError("fine-tuning the trajectory network needs motion-aware layers (--motion-aware ≥ 1)")
+        if self.finetune and not self.model.reads_trajectory:
+            raise ValueError("fine-tuning the trajectory network needs a network that reads it (--motion-aware ≥ 1 or --motion-input)")
 
     @property
     def finetune(self) -> bool:
@@ -157,16 +157,17 @@ def train_deblur(
                       stop_after=stop_after, progress=progress, param_groups=groups)
     if config.init and run.state.step == 0:  # α lives in the weights; --alpha only starts a fresh network
         # weights with fewer motion-aware convolutions grow into this network: a newly bent one
-        # starts at α = 0, where Eq. 16 is the plain convolution it replaces (same weights), so the
-        # run starts from exactly the loaded network's output
+        # starts at α = 0, where Eq. 16 is the plain convolution it replaces (same weights); a
+        # network without motion input grows its stem's motion channels at zero. Either way the run
+        # starts from exactly the loaded network's output
         load_start_weights(run.model.deblur if config.finetune else run.model, task="deblur", weights=config.init,
-                           config_type=DeblurNetConfig, expected=config.model, free=("alpha", "motion_aware"),
-                           absent=lambda name: name.endswith(".alpha"))
+                           config_type=DeblurNetConfig, expected=config.model, free=("alpha", "motion_aware", "motion_input"),
+                           absent=lambda name: name.endswith(".alpha"), widen=lambda name: name == "unet.stem.weight")
     device = run.device
     status = on_status or (lambda msg: None)
     data = PairedImages(find_pairs(Path(config.data)))
     val = PairedImages(find_pairs(Path(config.val))[: config.val_limit]) if config.val else None
-    if not config.finetune and config.model.motion_aware:  # the backbone alone never reads trajectories
+    if not config.finetune and config.model.reads_trajectory:  # the backbone alone never reads trajectories
         status(f"estimating trajectories of {len(data)} training pairs with {predictor.weights_path.name}")
         data.attach_motion(estimate_motion(data, predictor))
         if val is not None:

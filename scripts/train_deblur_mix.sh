@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# More and longer-blur data for the deblurring network: the shipped deblur-unet24 (--init)
+# continued on the 4 313 pairs of scripts/training_data_mix.sh (3.6× its 1 213; end points up to
+# 20 px instead of 12), cosine from 3e-4 over STEPS (default 6 500, one session's worth on two
+# cores; each pair is seen ≈ 12 times) — the first schedule; a longer one resumes with a larger STEPS.
+#   bash scripts/train_deblur_mix.sh [STEPS [extra train-deblur options]]
+# Environment: THREADS (default 2), STOP_AFTER (end this slice after N more steps; resume later
+# with the same command). The run lives in weights/runs/deblur-unet24-mix (checkpoint committed;
+# log.jsonl is quality against CPU-hours).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BLURTRACE:-.venv/bin/blurtrace}
+STEPS=${1:-6500}
+[ $# -gt 0 ] && shift
+DATA=$(bash scripts/training_data_mix.sh)
+source scripts/deblur_recipe.sh
+OMP_NUM_THREADS=${THREADS:-2} $B train deblur --data "$DATA" "${DEBLUR_RECIPE[@]}" --steps "$STEPS" --threads "${THREADS:-2}" \
+  --lr 3e-4 --warmup 200 --motion-aware 1 --backbone unet --width 24 --levels 4 \
+  --init blurtrace/weights/deblur-unet24.safetensors --out weights/runs/deblur-unet24-mix \
+  ${STOP_AFTER:+--stop-after "$STOP_AFTER"} "$@"
