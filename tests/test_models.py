@@ -179,7 +179,18 @@ def test_deblur_net_bad_config_and_inputs():
     with pytest.raises(ValueError, match="unet backbone only"):
         DeblurNetConfig(motion_input=True)
     net = DeblurNet(DeblurNetConfig(width=4, levels=1))
-    with pytest.raises(ValueError, match="trajectory parameters"):
+    with pytest.raises(ValueError, match="reads the trajectory"):
         net(torch.rand(1, 3, 16, 16))
     with pytest.raises(ValueError, match="params must be"):
         net(torch.rand(1, 3, 16, 16), torch.rand(1, 2, 16, 16))
+
+
+def test_a_network_that_reads_the_trajectory_refuses_to_run_without_it():
+    for cfg in (DeblurNetConfig(width=4, levels=1, motion_aware=1),
+                DeblurNetConfig(backbone="unet", width=4, levels=2, motion_aware=0, motion_input=True)):
+        assert cfg.reads_trajectory
+        with pytest.raises(ValueError, match="reads the trajectory"):
+            DeblurNet(cfg)(torch.rand(1, 3, 8, 8))
+    plain = DeblurNetConfig(width=4, levels=1, motion_aware=0)
+    assert not plain.reads_trajectory
+    assert DeblurNet(plain)(torch.rand(1, 3, 8, 8)).shape == (1, 3, 8, 8)  # the plain backbone needs none

@@ -196,7 +196,7 @@ class DeblurNet(nn.Module):
         cfg = self.config
         if cfg.reads_trajectory:
             if params is None:
-                raise ValueError("a motion-aware network needs the trajectory parameters")
+                raise ValueError("this network reads the trajectory (motion-aware layers or motion input): pass its parameters")
             if params.shape[0] != blurry.shape[0] or params.shape[1] != cfg.trajectory_channels or params.shape[-2:] != blurry.shape[-2:]:
                 raise ValueError(f"params must be (B, {cfg.trajectory_channels}, H, W) like the image, got {tuple(params.shape)}")
         h, w = blurry.shape[-2:]
