@@ -7,7 +7,8 @@
 # Environment: NETS (deblurring networks to score, default all: shipped-ma1 shipped-backbone
 # control-ma1 control-backbone long-ma1 long-backbone mix-ma1; missing weights are skipped; mix-ma1
 # is scripts/train_deblur_mix.sh's run, exported to weights/runs/deblur-unet24-mix/export).
-# Each score is kept in data/long-blur/scores/ (git-ignored) and not recomputed; writes
+# Each score is kept in data/long-blur/scores/ (git-ignored) and not recomputed while the deblurring
+# network's file is unchanged (its sha256 is kept beside); writes
 # data/results/long-blur-STEPS.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,12 @@ for n in ${NETS:-"${!net[@]}"}; do
   [ -f "$d" ] || { echo "skipping $n: $d not found" >&2; continue; }
   w=$OLD
   if [[ $n == long-* ]]; then w=$NEW; fi
+  # scores are cached by name: new weights under the same name (a resumed run) are scored afresh
+  sum=$(sha256sum "$d" | cut -d' ' -f1)
+  if [ "$(cat "$S/deblur-$n.sha256" 2>/dev/null)" != "$sum" ]; then
+    rm -f "$S/deblur-$n"-*.jsonl
+    echo "$sum" > "$S/deblur-$n.sha256"
+  fi
   score "$S/deblur-$n-dynamic.jsonl" $B eval deblur "$EVAL" --method net --weights "$w" --deblur-weights "$d" --json
   score "$S/deblur-$n-camera-long.jsonl" $B eval deblur "$EVAL_LONG" --method net --weights "$w" --deblur-weights "$d" --json
   if [ -d ../shared/realworld ]; then
