@@ -27,8 +27,7 @@ source scripts/deblur_recipe.sh
 common=("${DEBLUR_RECIPE[@]}" --backbone unet --width 24 --levels 4 --steps "$STEPS" --lr "${LR:-2e-4}" --warmup 100
         --threads "${THREADS:-2}")
 declare -A start=([backbone]=weights/ablations/deblur-unet24-backbone.safetensors [ma1]=blurtrace/weights/deblur-unet24.safetensors
-                  [ma$N]=blurtrace/weights/deblur-unet24.safetensors)
-start[mi1]=blurtrace/weights/deblur-unet24.safetensors
+                  [ma$N]=blurtrace/weights/deblur-unet24.safetensors [mi1]=blurtrace/weights/deblur-unet24.safetensors)
 declare -A bent=([backbone]=0 [ma1]=1 [ma$N]=$N [mi1]=1)
 declare -A extra=([mi1]=--motion-input)
 VARIANTS=${VARIANTS:-ma$N ma1 backbone}
@@ -57,11 +56,18 @@ names = {v: label for v, label in names.items() if os.path.exists(f"{work}/{v}-{
 mean = {v: json.load(open(f"{work}/{v}-{steps}/heldout.json"))["mean"] for v in names}
 print(f"| deblur-unet24 and {steps} more steps | held-out PSNR (dB) | gain over blurry (dB) | over the backbone (dB) | SSIM | learned α | CPU-h |")
 print("|---|---|---|---|---|---|---|")
+notes = []
 for v, label in names.items():
     m, state = mean[v], torch.load(f"{work}/{v}-{steps}/last.pt", map_location="cpu", weights_only=False)
     alpha = ", ".join(f"{float(a):.2f}" for k, a in state["model"].items() if k.endswith("alpha")) or "—"
     print(f"| {label} | {m['psnr']:.2f} | {m['psnr'] - m['blurry_psnr']:+.2f} | {m['psnr'] - mean['backbone']['psnr']:+.2f} | "
           f"{m['ssim']:.3f} | {alpha} | {state['state']['cpu_seconds'] / 3600:.2f} |")
+    stem = state["model"]["unet.stem.weight"]
+    if stem.shape[1] > 3:  # grown to read the trajectory as input: how much does it use those channels?
+        notes.append(f"{v}: stem weights, mean |w| of the trajectory channels {stem[:, 3:].abs().mean():.4f}, "
+                     f"of the photo channels {stem[:, :3].abs().mean():.4f}")
+for note in notes:
+    print(f"\n{note}")
 PY
 mv "$out.tmp" "$out"
 cat "$out"

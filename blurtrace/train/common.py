@@ -57,10 +57,9 @@ def load_start_weights(
     refused = [name for name in missing if absent is None or not absent(name)]
     if refused or unexpected:
         raise ValueError(f"{path}: its tensors do not fit the network (missing {refused}, unexpected {unexpected})")
-    state = model.state_dict()  # shares storage with the parameters and buffers
     with torch.no_grad():
         for name in missing:
-            state[name].zero_()
+            own[name].zero_()  # the state dict shares storage with the parameters and buffers
 
 
 def lr_factor(step: int, *, steps: int, warmup: int, schedule: str) -> float:
