@@ -4,19 +4,22 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import textured_photo
 from typer.testing import CliRunner
 
-from blurtrace.cli import app
+from blurtrace.cli.commands import app
 from blurtrace.data.datasets import PairedImages, find_pairs
 from blurtrace.data.synth import SynthConfig, synthesize
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, choose_deblur_method
+from blurtrace.inference.predictors import (
+    DeblurPredictor,
+    TrajectoryPredictor,
+    choose_deblur_method,
+)
+from blurtrace.inference.tiling import tiled_apply
 from blurtrace.models.deblur_net import DeblurNetConfig
-from blurtrace.tiling import tiled_apply
 from blurtrace.train.deblur import DeblurTrainConfig, train_deblur
 from blurtrace.train.export import export_checkpoint
 from blurtrace.weights import read_manifest
-
-from conftest import textured_photo
 
 runner = CliRunner()
 TINY = DeblurNetConfig(width=4, levels=2, motion_aware=1, n_offsets=5)  # fits the tiny trajectory model (N = 5)

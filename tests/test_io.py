@@ -16,11 +16,11 @@ import PIL.Image
 import PIL.ImageFile
 import PIL.ImageOps
 import pytest
+from conftest import png_header_only
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ImageCms
 
-from blurtrace import io as bio
 from blurtrace.io import (
     IMAGE_SUFFIXES,
     ImageReadError,
@@ -36,7 +36,7 @@ from blurtrace.io import (
     to_float,
     write_image,
 )
-from conftest import png_header_only
+from blurtrace.io import images as bio
 
 RNG = np.random.default_rng(1234)
 

@@ -3,7 +3,7 @@ import torch
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
-from blurtrace.cli import EXIT_USAGE, app
+from blurtrace.cli.commands import EXIT_USAGE, app
 from blurtrace.data.synth import SynthConfig, synthesize
 from blurtrace.weights import PACKAGE_WEIGHTS
 

@@ -1,4 +1,4 @@
-"""Slow-motion frames and video writing (blurtrace.video)."""
+"""Slow-motion frames and video writing (blurtrace.render.frames, blurtrace.io.video)."""
 from __future__ import annotations
 
 import cv2
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from blurtrace.video import frame_times, gif_duration_ms, probe_video, trajectory_frames, write_video
+from blurtrace.io.video import gif_duration_ms, probe_video, write_video
+from blurtrace.render.frames import frame_times, trajectory_frames
 
 H, W, K = 21, 33, 7  # odd on purpose: mp4 must pad, not stretch
 

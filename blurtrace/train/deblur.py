@@ -10,13 +10,13 @@ from typing import Callable
 import torch
 
 from ..data.datasets import PairedImages, find_pairs
-from ..inference import TrajectoryPredictor
-from ..losses import LossWeights, trajectory_training_loss
-from ..metrics import psnr
+from ..evaluation.metrics import psnr
+from ..inference.predictors import TrajectoryPredictor
 from ..models.deblur_net import DeblurNet, DeblurNetConfig
 from ..models.end_to_end import TrajectoryDeblurNet
 from ..ops.trajectory import trajectory, uniform_times
 from .common import SCHEDULES, TrainingRun, load_start_weights
+from .losses import LossWeights, trajectory_training_loss
 
 
 @dataclass(frozen=True)

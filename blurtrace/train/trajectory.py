@@ -9,12 +9,12 @@ from typing import Callable
 import torch
 
 from ..data.datasets import PairedImages, find_pairs
-from ..losses import LossWeights, trajectory_training_loss
+from ..evaluation.scoring import score_trajectory
 from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
-from ..scoring import score_trajectory
 from .common import SCHEDULES, TrainingRun, load_start_weights
+from .losses import LossWeights, trajectory_training_loss
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from ._version import __version__
+from .._version import __version__
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ENV = 0, 1, 2, 3
 
@@ -76,7 +76,7 @@ class Method(str, Enum):
 
 
 class Ensemble(str, Enum):
-    """Test-time ensemble sizes: ``blurtrace.ensemble.ENSEMBLES`` spelled out here, since that
+    """Test-time ensemble sizes: ``blurtrace.inference.ensemble.ENSEMBLES`` spelled out here, since that
     module imports torch and ``--help`` must not."""
 
     one = "1"
@@ -142,7 +142,14 @@ class _Progress:
 
     def __init__(self, label: str, total: int | None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(stderr=True)
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
@@ -162,8 +169,8 @@ class _Progress:
 
 def _environment_errors():
     """Exceptions that mean 'the environment is wrong' (exit code 3), imported lazily."""
-    from .device import DeviceUnavailable
-    from .weights import WeightsError
+    from ..device import DeviceUnavailable
+    from ..weights import WeightsError
 
     return (WeightsError, DeviceUnavailable)
 
@@ -315,8 +322,8 @@ def video(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
 ) -> None:
     """Turn one blurry photo into a slow-motion video along its exposure (Eq. 17)."""
-    from .io import ImageReadError, ImageWriteError
-    from .video import EncoderError
+    from ..io import ImageReadError, ImageWriteError
+    from ..io.video import EncoderError
 
     if not input.exists():  # as for the batch commands: a usage error
         raise _fail(f"{input}: no such file or directory", EXIT_USAGE)
@@ -369,7 +376,7 @@ def reblur(
     """Blur a sharp image along given (or estimated) exposure trajectories (Eq. 3)."""
     if (offsets is None) == (like is None):
         raise _fail("give exactly one of --offsets F.npz or --like BLURRY", EXIT_USAGE)
-    from .io import ImageReadError, ImageWriteError, OffsetsFileError
+    from ..io import ImageReadError, ImageWriteError, OffsetsFileError
     from .pipeline import reblur_file
 
     try:
@@ -406,7 +413,7 @@ def synth(
     gt_times: int = typer.Option(9, "--gt-times", min=3, help="Times the true trajectory and frames are stored at (odd)."),
 ) -> None:
     """Make blurry/sharp pairs with true trajectories and true frames."""
-    from .data.synth import SynthConfig, synthesize
+    from ..data.synth import SynthConfig, synthesize
 
     w, h = _size(size)
     try:
@@ -468,10 +475,10 @@ def train_trajectory_cmd(
     """
     import torch
 
-    from .device import resolve_device
-    from .losses import LossWeights
-    from .models.offset_net import OffsetNetConfig
-    from .train.trajectory import TrajectoryTrainConfig, train_trajectory
+    from ..device import resolve_device
+    from ..models.offset_net import OffsetNetConfig
+    from ..train.losses import LossWeights
+    from ..train.trajectory import TrajectoryTrainConfig, train_trajectory
 
     if threads:
         torch.set_num_threads(threads)
@@ -519,7 +526,7 @@ def train_export(
     default: bool = typer.Option(False, "--default", help="Make it the default model for its task."),
 ) -> None:
     """Turn a checkpoint into shipped weights: safetensors + manifest entry (sha256, command, data, metrics)."""
-    from .train.export import export_checkpoint
+    from ..train.export import export_checkpoint
 
     try:
         path = export_checkpoint(checkpoint, name=name, dest=dest, data_note=data_note, metrics_path=metrics_json, default=default)
@@ -572,11 +579,10 @@ def train_deblur_cmd(
     """
     import torch
 
-    from .device import resolve_device
-    from .models.deblur_net import DeblurNetConfig
-    from .train.deblur import DeblurTrainConfig, train_deblur
-
-    from .weights import resolve
+    from ..device import resolve_device
+    from ..models.deblur_net import DeblurNetConfig
+    from ..train.deblur import DeblurTrainConfig, train_deblur
+    from ..weights import resolve
 
     if threads:
         torch.set_num_threads(threads)
@@ -614,7 +620,7 @@ def eval_trajectory_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
 ) -> None:
     """Reblur PSNR/SSIM against the blurry input (Table 2) and trajectory EPE up to time reversal."""
-    from .eval import evaluate_trajectory
+    from ..evaluation.evaluate import evaluate_trajectory
 
     try:
         rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value,
@@ -641,7 +647,7 @@ def eval_deblur_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
 ) -> None:
     """PSNR/SSIM of the deblurred photo against the sharp one, with the blurry input's, and seconds per image."""
-    from .eval import evaluate_deblur
+    from ..evaluation.evaluate import evaluate_deblur
 
     try:
         rows, mean = evaluate_deblur(data, method=method.value, weights=weights, deblur_weights=deblur_weights, iterations=iterations, limit=limit,
@@ -673,7 +679,13 @@ def _print_table(rows: list[dict], mean: dict, as_json: bool) -> None:
 @app.command()
 def models(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List the installed weights and verify each file against its sha256."""
-    from .weights import WeightsError, list_entries, load_state, read_manifest, weights_dir
+    from ..weights import (
+        WeightsError,
+        list_entries,
+        load_state,
+        read_manifest,
+        weights_dir,
+    )
 
     folder = weights_dir()
     try:
@@ -705,7 +717,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
 @photos_app.command("fetch")
 def photos_fetch(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
     """Download the allowed photos (Debian packages, PyPI wheels) into CACHE/raw."""
-    from .data import photos
+    from ..data import photos
 
     raise typer.Exit(photos.main(["fetch", "--cache", str(cache)]) or 0)
 
@@ -713,7 +725,7 @@ def photos_fetch(cache: Path = typer.Option(Path("data/photos"), "--cache", help
 @photos_app.command("tiles")
 def photos_tiles(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
     """Cut textured training tiles from the fetched photos into CACHE/tiles/{train,test}."""
-    from .data import photos
+    from ..data import photos
 
     raise typer.Exit(photos.main(["tiles", "--cache", str(cache)]) or 0)
 
