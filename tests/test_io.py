@@ -291,7 +291,7 @@ def test_cmyk_inputs(tmp_path, suffix):
 
 # --------------------------------------------------------------------------- EXIF orientation
 
-# What a viewer shows for each EXIF orientation, written independently of io.py's table.
+# What a viewer shows for each EXIF orientation, written independently of blurtrace/io/images.py's table.
 UPRIGHT = {
     1: lambda a: a,
     2: lambda a: np.fliplr(a),
