@@ -88,11 +88,11 @@ def test_choice_enums_match_the_library():
     from blurtrace.models.offset_net import HEADS
     from blurtrace.ops.color import LIGHTS
     from blurtrace.ops.trajectory import CONSTRAINTS
-    from blurtrace.train.common import SCHEDULES
+    from blurtrace.train.common import SCHEDULES, TRAIN_PRECISIONS
 
     pairs = [(cli.Constraint, CONSTRAINTS), (cli.Light, LIGHTS), (cli.Motion, MOTIONS), (cli.Device, DEVICES),
              (cli.IfExists, IF_EXISTS), (cli.Method, ("auto", *DEBLUR_METHODS)), (cli.Head, HEADS),
              (cli.Backbone, BACKBONES), (cli.Schedule, SCHEDULES), (cli.Ensemble, tuple(str(k) for k in ENSEMBLES)),
-             (cli.Precision, PRECISIONS)]
+             (cli.Precision, PRECISIONS), (cli.TrainPrecision, TRAIN_PRECISIONS)]
     for enum, values in pairs:
         assert [e.value for e in enum] == list(values), enum.__name__
