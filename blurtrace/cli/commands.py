@@ -120,6 +120,10 @@ class TrainPrecision(str, Enum):
     bf16 = "bf16"
 
 
+TRAIN_PRECISION_HELP = ("The forward pass's arithmetic: bf16 autocasts it (faster steps on a CPU with native bfloat16, "
+                        "python benchmarks/train_speed.py; emulated and slower without); weights, optimizer and loss stay float32.")
+
+
 def _err(msg: str) -> None:
     typer.echo(f"blurtrace: {msg}", err=True)
 
@@ -453,6 +457,7 @@ def train_trajectory_cmd(
     crop: int = typer.Option(128, "--crop", min=16, help="Square crop side."),
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate (the paper: 1e-4)."),
     schedule: Schedule = typer.Option(Schedule.linear, "--schedule", help="Decay after warm-up (the paper: linear to 0)."),
+    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
     warmup: int = typer.Option(200, "--warmup", min=0),
     constraint: Constraint = typer.Option(Constraint.quadratic, "--constraint"),
     n_offsets: int = typer.Option(15, "--n-offsets", min=2, help="N, offsets averaged by the blur model."),
@@ -493,7 +498,7 @@ def train_trajectory_cmd(
             model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
             steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
-            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init),
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init), precision=precision.value,
         )
         dev = resolve_device(device.value)
     except ValueError as e:
@@ -558,7 +563,7 @@ def train_deblur_cmd(
     crop: int = typer.Option(96, "--crop", min=16, help="Square crop side."),
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate."),
     schedule: Schedule = typer.Option(Schedule.cosine, "--schedule", help="Decay after warm-up."),
-    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help="The forward pass's arithmetic: bf16 autocasts it (1.5× faster steps on a CPU with native bfloat16, python benchmarks/train_speed.py; slower without); weights, optimizer and loss stay float32."),
+    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
     warmup: int = typer.Option(200, "--warmup", min=0),
     width: int = typer.Option(16, "--width", min=1, help="Channels at full resolution (DMPHN: 32)."),
     backbone: Backbone = typer.Option(Backbone.dmphn, "--backbone", help="dmphn: the paper's multi-patch hierarchy; unet: one encoder–decoder with skips, about a third of the cost per pixel at the same width."),
