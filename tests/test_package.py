@@ -28,3 +28,9 @@ def test_importing_the_package_and_its_io_leaves_torch_unloaded():
     # `blurtrace --help`, reading images and offsets files must not pay for torch
     code = "import sys, blurtrace, blurtrace.io, blurtrace.cli; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_command_line_runs_as_a_module_from_both_packages():
+    for module in ("blurtrace", "blurtrace.cli"):
+        r = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=True)
+        assert r.stdout.startswith("blurtrace "), (module, r.stdout)

@@ -1,4 +1,4 @@
-"""What each command does to one photo, as library code: the CLI only wires these to files.
+"""What each command does to one photo: the commands (``commands``) only parse and wire these to files.
 
 Each ``…Job`` loads its models once and is then called per input (``jobs.Job``), returning a
 JSON-able dict of results.

@@ -1,5 +1,12 @@
 """Running the trained networks on photos: predictors (numpy in, results out), tiling of large
 photos, test-time mirror ensembles, arithmetic precision."""
-from .predictors import DeblurPredictor, Trajectories, TrajectoryPredictor
+from .predictors import (
+    DEBLUR_METHODS,
+    DeblurPredictor,
+    Trajectories,
+    TrajectoryPredictor,
+    choose_deblur_method,
+    image_to_tensor,
+)
 
-__all__ = ["DeblurPredictor", "Trajectories", "TrajectoryPredictor"]
+__all__ = ["DEBLUR_METHODS", "DeblurPredictor", "Trajectories", "TrajectoryPredictor", "choose_deblur_method", "image_to_tensor"]

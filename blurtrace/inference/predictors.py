@@ -53,7 +53,7 @@ class Trajectories:
         return trajectory(p[None, :, :, None], self.constraint, t)[0, :, :, :, 0].numpy()
 
     def magnitude(self, times=None, *, stride: int = 1, rows: int = 256) -> np.ndarray:
-        """Trajectory length per pixel (``overlay.blur_magnitude``), ``(H/stride, W/stride)``,
+        """Trajectory length per pixel (``render.overlay.blur_magnitude``), ``(H/stride, W/stride)``,
         computed a band of rows at a time: never all offsets of a large photo at once."""
         from ..render.overlay import blur_magnitude
 

@@ -26,8 +26,8 @@ class TrajectoryTrainConfig:
     cores a short warm-up and a higher peak rate learn far more per step (see README).
     ``init`` names trajectory weights (safetensors) a new run starts from instead of random
     ones, e.g. the shipped model fine-tuned on one's own pairs. ``precision`` ``bf16`` runs the
-    network's forward pass under bfloat16 autocast; its output, the trajectories, the blur model
-    and the loss stay float32.
+    network's forward pass under bfloat16 autocast (its output is bfloat16-rounded, as at run time
+    in bf16); the trajectories, the blur model and the loss are computed in float32.
     """
 
     data: str
@@ -130,7 +130,7 @@ def train_trajectory(
         batch = data.batch(rng, config.batch_size, config.crop).to(device)
         with autocast(config.precision, device):
             params = run.ddp(batch.blurry)
-        params = params.float()  # bfloat16 resolves 8 px offsets to 1/16 px only
+        params = params.float()  # bfloat16-rounded under bf16; the trajectory, blur model and loss run in float32
         offsets = trajectory(params, config.model.constraint, n_times)
         pred_true = None if batch.true is None else trajectory(params, config.model.constraint, batch.times)
         terms = trajectory_training_loss(
