@@ -60,6 +60,16 @@ def test_png_frames_are_exact_and_boomerang_order(tmp_path):
         np.testing.assert_array_equal(got[k], frames[j])
 
 
+def test_tensor_and_float_frames_are_written_as_their_uint8_values(tmp_path):
+    import PIL.Image
+
+    frames = list(_frames(2))
+    as_tensor = torch.from_numpy(frames[0]).float().div(255).requires_grad_()  # H×W×3 in [0, 1], with autograd
+    write_video(tmp_path / "out", [as_tensor, frames[1].astype(np.float64) / 255])
+    for k in range(2):
+        np.testing.assert_array_equal(np.asarray(PIL.Image.open(tmp_path / "out" / f"frame_{k:04d}.png")), frames[k])
+
+
 def test_mp4_is_browser_h264_padded_not_stretched(tmp_path):
     path = tmp_path / "clip.mp4"
     write_video(path, _frames(), fps=30)

@@ -1,7 +1,7 @@
 """Reading and writing what blurtrace reads and writes: images (``images``), offsets files
 (``offsets``), videos (``video``), and the files themselves (``files``: atomic writes, finding
-inputs, the errors a user can cause). Importing this package does not import torch; the video
-writer is imported on its own (``blurtrace.io.video``).
+inputs, the errors a user can cause). Nothing here imports torch; the video writer is imported on
+its own (``blurtrace.io.video``), since it loads the ffmpeg binding.
 """
 from .files import (
     IMAGE_SUFFIXES,

@@ -27,7 +27,6 @@ from typing import Callable, Iterable, Iterator
 
 import imageio_ffmpeg
 import numpy as np
-import torch
 from PIL import Image
 
 from .files import atomic_output
@@ -40,7 +39,7 @@ _FRAME_PATTERN = re.compile(r"^frame_(\d+)\.png$")
 
 def _as_frame(frame) -> np.ndarray:
     """One frame as ``H×W×3`` uint8 RGB (uint8 or float [0, 1]; grey and RGBA accepted)."""
-    if isinstance(frame, torch.Tensor):
+    if hasattr(frame, "detach"):  # a torch tensor, taken without importing torch here
         frame = frame.detach().cpu().numpy()
     img = np.asarray(frame)
     if img.ndim == 2:
