@@ -11,7 +11,15 @@ from .files import (
     atomic_output,
     find_images,
 )
-from .images import Image, from_float, read_image, to_bit_depth, to_float, write_image
+from .images import (
+    Image,
+    as_rgb_uint8,
+    from_float,
+    read_image,
+    to_bit_depth,
+    to_float,
+    write_image,
+)
 from .offsets import CONSTRAINTS, LIGHTS, OffsetsFile, load_offsets, save_offsets
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "ImageWriteError",
     "OffsetsFile",
     "OffsetsFileError",
+    "as_rgb_uint8",
     "atomic_output",
     "find_images",
     "from_float",

@@ -91,6 +91,29 @@ def to_float(image: Image | np.ndarray) -> np.ndarray:
     raise ValueError(f"to_float needs uint8 or uint16 values, not {array.dtype}")
 
 
+def as_rgb_uint8(image, *, what: str = "image") -> np.ndarray:
+    """``H×W×3`` uint8 RGB from uint8 or float [0, 1] pixels, for drawing and video frames.
+
+    Grey ``H×W`` / ``H×W×1`` is repeated to three channels, alpha dropped; a torch tensor is
+    taken as its values (without importing torch). ``what`` names the input in errors.
+    """
+    if hasattr(image, "detach"):
+        image = image.detach().cpu().numpy()
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = img[..., None]
+    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
+        raise ValueError(f"{what} must be H×W×3 (or H×W, H×W×4), got shape {img.shape}")
+    if img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    img = img[..., :3]
+    if np.issubdtype(img.dtype, np.floating):
+        img = (np.clip(img, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ValueError(f"{what} must be uint8 or float in [0, 1], got dtype {img.dtype}")
+    return np.ascontiguousarray(img)
+
+
 def from_float(array: np.ndarray, bit_depth: int) -> np.ndarray:
     """Float values in [0, 1] (any shape) to ``uint8`` (bit_depth 8) or ``uint16`` (16), rounded and clipped.
 

@@ -30,30 +30,12 @@ import numpy as np
 from PIL import Image
 
 from .files import atomic_output
+from .images import as_rgb_uint8
 
 CONTAINERS: tuple[str, ...] = (".mp4", ".gif", ".webp")
 _CRF = 18  # visually lossless-ish for H.264; 23 is x264's default
 _WEBP_QUALITY = 90
 _FRAME_PATTERN = re.compile(r"^frame_(\d+)\.png$")
-
-
-def _as_frame(frame) -> np.ndarray:
-    """One frame as ``H×W×3`` uint8 RGB (uint8 or float [0, 1]; grey and RGBA accepted)."""
-    if hasattr(frame, "detach"):  # a torch tensor, taken without importing torch here
-        frame = frame.detach().cpu().numpy()
-    img = np.asarray(frame)
-    if img.ndim == 2:
-        img = img[..., None]
-    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
-        raise ValueError(f"frames must be H×W×3 arrays, got shape {img.shape}")
-    if img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
-    img = img[..., :3]
-    if np.issubdtype(img.dtype, np.floating):
-        img = (np.clip(img, 0.0, 1.0) * 255.0).round().astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ValueError(f"frames must be uint8 or float in [0, 1], got dtype {img.dtype}")
-    return np.ascontiguousarray(img)
 
 
 def _container(path: Path) -> str:
@@ -71,12 +53,12 @@ def _container(path: Path) -> str:
 
 def _frame_stream(frames, count, boomerang, side_by_side) -> Iterator[np.ndarray]:
     """Validated, composed frames in playing order (boomerang appended)."""
-    left = None if side_by_side is None else _as_frame(side_by_side)
+    left = None if side_by_side is None else as_rgb_uint8(side_by_side, what="side_by_side")
     it = iter(frames) if count is None else itertools.islice(frames, count)
     size = None
     kept: list[np.ndarray] = []
     for k, frame in enumerate(it):
-        img = _as_frame(frame)
+        img = as_rgb_uint8(frame, what="frames")
         if size is None:
             size = img.shape[:2]
         elif img.shape[:2] != size:
