@@ -31,10 +31,10 @@ import torch
 import torch.nn.functional as F
 
 from blurtrace.data.datasets import find_pairs
-from blurtrace.inference import TrajectoryPredictor, image_to_tensor
+from blurtrace.evaluation.scoring import border_mask
+from blurtrace.inference.predictors import TrajectoryPredictor, image_to_tensor
 from blurtrace.io import load_offsets, read_image
 from blurtrace.ops.trajectory import trajectory
-from blurtrace.scoring import border_mask
 
 LENGTH_BINS = (0.0, 2.0, 4.0, 8.0, float("inf"))
 

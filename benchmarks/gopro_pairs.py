@@ -17,10 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, image_to_tensor
+from blurtrace.evaluation.metrics import psnr
+from blurtrace.evaluation.scoring import score_trajectory
+from blurtrace.inference.predictors import (
+    DeblurPredictor,
+    TrajectoryPredictor,
+    image_to_tensor,
+)
 from blurtrace.io import read_image
-from blurtrace.metrics import psnr
-from blurtrace.scoring import score_trajectory
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "gopro_pairs"
 

@@ -35,9 +35,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, image_to_tensor
+from blurtrace.evaluation.metrics import psnr
+from blurtrace.inference.predictors import (
+    DeblurPredictor,
+    TrajectoryPredictor,
+    image_to_tensor,
+)
 from blurtrace.io import read_image
-from blurtrace.metrics import psnr
 from blurtrace.ops.blur import reblur
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "levin"

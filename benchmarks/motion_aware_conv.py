@@ -8,12 +8,12 @@ import json
 
 import torch
 import torch.nn.functional as F
+from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig
 from blurtrace.ops.deform import motion_aware_conv2d, trajectory_tap_offsets
 from blurtrace.train.common import load_checkpoint
 from blurtrace.weights import resolve
-from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
 
 def main() -> None:

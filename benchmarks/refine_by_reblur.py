@@ -22,14 +22,18 @@ import torch
 import torch.nn.functional as F
 
 from blurtrace.data.datasets import find_pairs
-from blurtrace.eval import load_truth, means
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, image_to_tensor
+from blurtrace.evaluation.evaluate import load_truth, means
+from blurtrace.evaluation.metrics import psnr
+from blurtrace.evaluation.scoring import border_mask, score_trajectory
+from blurtrace.inference.predictors import (
+    DeblurPredictor,
+    TrajectoryPredictor,
+    image_to_tensor,
+)
 from blurtrace.io import read_image
-from blurtrace.losses import reblur_loss
-from blurtrace.metrics import psnr
 from blurtrace.ops.blur import reblur
 from blurtrace.ops.trajectory import trajectory, uniform_times
-from blurtrace.scoring import border_mask, score_trajectory
+from blurtrace.train.losses import reblur_loss
 
 SOURCES = ("true", "deblurred")
 

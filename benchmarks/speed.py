@@ -22,11 +22,11 @@ import time
 
 import numpy as np
 import torch
-
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor
-from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
-from blurtrace.precision import PRECISIONS
 from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
+
+from blurtrace.inference.precision import PRECISIONS
+from blurtrace.inference.predictors import DeblurPredictor, TrajectoryPredictor
+from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=30)
     ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
     ap.add_argument("--ensemble", type=int, default=1, help="test-time ensemble size (1, 2, 4 or 8)")
-    ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the networks' arithmetic (blurtrace.precision)")
+    ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the networks' arithmetic (blurtrace.inference.precision)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not args.skip_small:

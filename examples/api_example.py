@@ -5,9 +5,10 @@
 import sys
 
 from blurtrace import DeblurPredictor, TrajectoryPredictor, read_image, write_image
-from blurtrace.overlay import draw_trajectories
-from blurtrace.video import write_video, trajectory_frames
-from blurtrace.inference import image_to_tensor
+from blurtrace.inference.predictors import image_to_tensor
+from blurtrace.io.video import write_video
+from blurtrace.render.frames import trajectory_frames
+from blurtrace.render.overlay import draw_trajectories
 
 path = sys.argv[1] if len(sys.argv) > 1 else "examples/chelsea-shake.png"
 photo = read_image(path).to_float()                     # H×W×3 float in [0, 1]

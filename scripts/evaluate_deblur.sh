@@ -31,7 +31,7 @@ $B eval deblur "$D" --method deconv --true-trajectory --limit 8 --json > data/re
 .venv/bin/python - "${names[@]}" <<'PY'
 import json
 import sys
-from blurtrace.eval import means
+from blurtrace.evaluation.evaluate import means
 for run in sys.argv[1:]:
     with open(f"data/results/deblur-dynamic-{run}.jsonl") as f:
         rows = [json.loads(line) for line in f if not line.startswith('{"mean"')][:8]

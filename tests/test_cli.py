@@ -4,12 +4,11 @@ import subprocess
 import sys
 
 import numpy as np
+from conftest import textured_photo
 from typer.testing import CliRunner
 
-from blurtrace.cli import app
+from blurtrace.cli.commands import app
 from blurtrace.io import read_image, write_image
-
-from conftest import textured_photo
 
 runner = CliRunner()
 
@@ -78,22 +77,22 @@ def test_eval_trajectory_scores_a_synth_set(tiny_weights, tmp_path, photo_dir):
 
 def test_choice_enums_match_the_library():
     # the CLI spells its choices out so that `--help` need not import torch; they must not drift
-    from blurtrace import cli
+    from blurtrace.cli import commands as cli
+    from blurtrace.cli.jobs import IF_EXISTS
     from blurtrace.data.motion import MOTIONS
     from blurtrace.device import DEVICES
-    from blurtrace.ensemble import ENSEMBLES
-    from blurtrace.inference import DEBLUR_METHODS
-    from blurtrace.jobs import IF_EXISTS
+    from blurtrace.inference.ensemble import ENSEMBLES
+    from blurtrace.inference.precision import PRECISIONS
+    from blurtrace.inference.predictors import DEBLUR_METHODS
     from blurtrace.models.deblur_net import BACKBONES
     from blurtrace.models.offset_net import HEADS
     from blurtrace.ops.color import LIGHTS
     from blurtrace.ops.trajectory import CONSTRAINTS
-    from blurtrace.precision import PRECISIONS
-    from blurtrace.train.common import SCHEDULES
+    from blurtrace.train.common import SCHEDULES, TRAIN_PRECISIONS
 
     pairs = [(cli.Constraint, CONSTRAINTS), (cli.Light, LIGHTS), (cli.Motion, MOTIONS), (cli.Device, DEVICES),
              (cli.IfExists, IF_EXISTS), (cli.Method, ("auto", *DEBLUR_METHODS)), (cli.Head, HEADS),
              (cli.Backbone, BACKBONES), (cli.Schedule, SCHEDULES), (cli.Ensemble, tuple(str(k) for k in ENSEMBLES)),
-             (cli.Precision, PRECISIONS)]
+             (cli.Precision, PRECISIONS), (cli.TrainPrecision, TRAIN_PRECISIONS)]
     for enum, values in pairs:
         assert [e.value for e in enum] == list(values), enum.__name__

@@ -8,16 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import png_header_only, textured_photo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from typer.testing import CliRunner
 
-import blurtrace.io as bio
-from blurtrace.cli import app
+from blurtrace.cli.commands import app
+from blurtrace.io import files as io_files
+from blurtrace.io import images as io_images
 from blurtrace.io import read_image
-
-from conftest import png_header_only, textured_photo
 
 runner = CliRunner()
 
@@ -103,7 +103,7 @@ def test_long_thin_image_is_refused_quickly(tmp_path, tiny_weights):
 
 def _fail_writes(monkeypatch, error: OSError, when=lambda tmp: True):
     """Make the 8-bit image writer put some bytes in its temporary file, then fail."""
-    original = bio._write_pillow
+    original = io_images._write_pillow
 
     def writer(tmp, *args, **kw):
         if when(tmp):
@@ -111,7 +111,7 @@ def _fail_writes(monkeypatch, error: OSError, when=lambda tmp: True):
             raise error
         return original(tmp, *args, **kw)
 
-    monkeypatch.setattr(bio, "_write_pillow", writer)
+    monkeypatch.setattr(io_images, "_write_pillow", writer)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -131,14 +131,14 @@ def test_unwritable_output_folder(tmp_path, tiny_weights, monkeypatch):
     # tests run as root, so a read-only folder is simulated where the temporary file is created
     photo(tmp_path / "in" / "a.png")
     photo(tmp_path / "in" / "b.png", seed=1)
-    original = bio._create_temp
+    original = io_files._create_temp
 
     def create_temp(target):
         if target.parent.name == "locked":
             raise PermissionError(errno.EACCES, "Permission denied", str(target))
         return original(target)
 
-    monkeypatch.setattr(bio, "_create_temp", create_temp)
+    monkeypatch.setattr(io_files, "_create_temp", create_temp)
     r = invoke(["trajectory", tmp_path / "in", "-o", tmp_path / "locked"])
     assert r.exit_code == 1
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
@@ -149,14 +149,14 @@ def test_unwritable_output_folder(tmp_path, tiny_weights, monkeypatch):
 
 def test_an_input_with_several_outputs_leaves_none_when_one_write_fails(tmp_path, tiny_weights, monkeypatch):
     src = photo(tmp_path / "p.png")
-    original = bio._write_pillow
+    original = io_images._write_pillow
     _fail_writes(monkeypatch, OSError(errno.ENOSPC, "No space left on device"), when=lambda tmp: ".blurmap." in Path(tmp).name)
     r = invoke(["trajectory", src, "--overlay", "--magnitude"])
     assert r.exit_code == 1 and "p.blurmap.png" in r.stderr
     assert files(tmp_path).isdisjoint({"p.trajectory.png", "p.blurmap.png"}), "the overlay of a failed input was kept"
     assert not temp_files(tmp_path)
     # so a rerun with --if-exists skip does not mistake the input for done
-    monkeypatch.setattr(bio, "_write_pillow", original)
+    monkeypatch.setattr(io_images, "_write_pillow", original)
     r = invoke(["trajectory", src, "--overlay", "--magnitude", "--if-exists", "skip"])
     assert r.exit_code == 0 and {"p.trajectory.png", "p.blurmap.png"} <= files(tmp_path)
 
@@ -166,7 +166,7 @@ def test_ctrl_c_in_the_middle_of_a_batch(tmp_path, tiny_weights, monkeypatch, co
     for i in range(3):
         photo(tmp_path / "in" / f"p{i}.png", seed=i)
     calls = []
-    original = bio._write_pillow
+    original = io_images._write_pillow
 
     def writer(tmp, *args, **kw):  # the 2nd input is interrupted half-way through its write
         calls.append(tmp)
@@ -175,7 +175,7 @@ def test_ctrl_c_in_the_middle_of_a_batch(tmp_path, tiny_weights, monkeypatch, co
             raise KeyboardInterrupt
         return original(tmp, *args, **kw)
 
-    monkeypatch.setattr(bio, "_write_pillow", writer)
+    monkeypatch.setattr(io_images, "_write_pillow", writer)
     out = tmp_path / "out"
     r = invoke([*COMMANDS[command], tmp_path / "in", "-o", out, "--json"])
     assert r.exit_code == 130
@@ -317,7 +317,7 @@ def test_devices(tmp_path, tiny_weights):
 
 
 def test_video_mp4_frames_codec_and_even_size(tmp_path, tiny_weights):
-    from blurtrace.video import probe_video
+    from blurtrace.io.video import probe_video
 
     src = photo(tmp_path / "odd.png", h=25, w=33)
     r = invoke(["video", src, tmp_path / "v.mp4", "--frames", "3", "--iterations", "2", "--json"])
@@ -330,7 +330,7 @@ def test_video_mp4_frames_codec_and_even_size(tmp_path, tiny_weights):
 
 
 def test_video_boomerang_gif_and_frames_folder(tmp_path, tiny_weights):
-    from blurtrace.video import probe_video
+    from blurtrace.io.video import probe_video
 
     src = photo(tmp_path / "p.png")
     r = invoke(["video", src, tmp_path / "v.gif", "--frames", "3", "--iterations", "2", "--boomerang"])

@@ -4,19 +4,22 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import textured_photo
 from typer.testing import CliRunner
 
-from blurtrace.cli import app
+from blurtrace.cli.commands import app
 from blurtrace.data.datasets import PairedImages, find_pairs
 from blurtrace.data.synth import SynthConfig, synthesize
-from blurtrace.inference import DeblurPredictor, TrajectoryPredictor, choose_deblur_method
+from blurtrace.inference.predictors import (
+    DeblurPredictor,
+    TrajectoryPredictor,
+    choose_deblur_method,
+)
+from blurtrace.inference.tiling import tiled_apply
 from blurtrace.models.deblur_net import DeblurNetConfig
-from blurtrace.tiling import tiled_apply
 from blurtrace.train.deblur import DeblurTrainConfig, train_deblur
 from blurtrace.train.export import export_checkpoint
 from blurtrace.weights import read_manifest
-
-from conftest import textured_photo
 
 runner = CliRunner()
 TINY = DeblurNetConfig(width=4, levels=2, motion_aware=1, n_offsets=5)  # fits the tiny trajectory model (N = 5)
@@ -407,3 +410,29 @@ def test_frozen_run_on_a_chosen_trajectory_model_is_paired_with_it_when_exported
     other.mkdir()
     shutil.copy(tiny_weights / "tiny.safetensors", other / "alt.safetensors")
     assert DeblurPredictor(weights=export_checkpoint(done.checkpoint, name="on-alt", dest=other)).trajectory_weights is None
+
+
+def test_bf16_training_autocasts_the_forward_pass_and_keeps_float32_weights(pairs, tmp_path, tiny_weights):
+    cpu = torch.device("cpu")
+    fp32 = train_deblur(_config(pairs, tmp_path / "fp32", steps=2, val=None), device=cpu).model.state_dict()
+    bf16 = train_deblur(_config(pairs, tmp_path / "bf16", steps=2, val=None, precision="bf16"), device=cpu).model.state_dict()
+    assert fp32.keys() == bf16.keys()
+    moved = 0.0
+    for name, p in fp32.items():
+        assert bf16[name].dtype == p.dtype, name
+        if p.is_floating_point():
+            # Adam moves each weight by at most lr per step whatever the gradient's precision:
+            # the two runs differ by at most 2 runs × 2 steps × lr
+            assert (bf16[name] - p).abs().max() <= 2 * 2 * 5e-4 + 1e-6, name
+            moved = max(moved, float((bf16[name] - p).abs().max()))
+    assert moved > 0  # bfloat16 arithmetic did change the gradients: autocast was on
+    # the fine-tuned trajectory network takes the same path (its parameters cast back to float32)
+    out = train_deblur(_config(pairs, tmp_path / "joint", steps=1, val=None, precision="bf16", trajectory_lr_factor=0.1), device=cpu)
+    assert all(p.dtype == torch.float32 for p in out.model.parameters())
+
+
+def test_training_precision_is_named_never_auto(pairs, tmp_path, tiny_weights):
+    with pytest.raises(ValueError, match="precision"):
+        _config(pairs, tmp_path / "o", precision="auto")
+    r = runner.invoke(app, ["train", "deblur", "--data", str(pairs), "--out", str(tmp_path / "o"), "--precision", "fp16"])
+    assert r.exit_code == 2

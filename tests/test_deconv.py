@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from blurtrace.metrics import psnr
+from blurtrace.evaluation.metrics import psnr
 from blurtrace.ops.blur import reblur
 from blurtrace.ops.deconv import auto_samples, deconvolve, path_length, resample_time
 from blurtrace.ops.trajectory import trajectory, uniform_times

@@ -2,12 +2,11 @@
 import numpy as np
 import pytest
 import torch
-
-from blurtrace.inference import TrajectoryPredictor, image_to_tensor
-from blurtrace.io import load_offsets, save_offsets
-from blurtrace.tiling import tiled_apply
-
 from conftest import textured_photo
+
+from blurtrace.inference.predictors import TrajectoryPredictor, image_to_tensor
+from blurtrace.inference.tiling import tiled_apply
+from blurtrace.io import load_offsets, save_offsets
 
 
 def test_predictor_contract(tiny_weights, tmp_path):
@@ -71,8 +70,8 @@ def test_image_to_tensor_dtypes():
 
 def test_offsets_at_pixels_and_banded_magnitude_match_the_full_offsets():
     """The memory-light readers give what the full (T, 2, H, W) offsets give."""
-    from blurtrace.inference import Trajectories
-    from blurtrace.overlay import blur_magnitude
+    from blurtrace.inference.predictors import Trajectories
+    from blurtrace.render.overlay import blur_magnitude
 
     torch.manual_seed(3)
     traj = Trajectories(params=torch.randn(1, 4, 37, 29) * 3, constraint="quadratic", n_offsets=9, light="linear")

@@ -16,11 +16,11 @@ import PIL.Image
 import PIL.ImageFile
 import PIL.ImageOps
 import pytest
+from conftest import png_header_only
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ImageCms
 
-from blurtrace import io as bio
 from blurtrace.io import (
     IMAGE_SUFFIXES,
     ImageReadError,
@@ -36,7 +36,7 @@ from blurtrace.io import (
     to_float,
     write_image,
 )
-from conftest import png_header_only
+from blurtrace.io import images as bio
 
 RNG = np.random.default_rng(1234)
 
@@ -291,7 +291,7 @@ def test_cmyk_inputs(tmp_path, suffix):
 
 # --------------------------------------------------------------------------- EXIF orientation
 
-# What a viewer shows for each EXIF orientation, written independently of io.py's table.
+# What a viewer shows for each EXIF orientation, written independently of blurtrace/io/images.py's table.
 UPRIGHT = {
     1: lambda a: a,
     2: lambda a: np.fliplr(a),
@@ -913,3 +913,18 @@ def test_fuzz_write_then_read(fuzz_dir, monkeypatch, h, w, channels, dtype, suff
         if has_alpha:
             np.testing.assert_array_equal(image.alpha, expected[..., -1])
     assert listing(fuzz_dir) >= {path.name} and not any(n.startswith(".") for n in listing(fuzz_dir))
+
+
+def test_as_rgb_uint8_for_drawing_and_frames():
+    from blurtrace.io import as_rgb_uint8
+
+    grey = np.array([[0.0, 0.5], [1.0, 2.0]])  # float: clipped to [0, 1] and rounded
+    np.testing.assert_array_equal(as_rgb_uint8(grey), np.repeat(np.array([[0, 128], [255, 255]], np.uint8)[..., None], 3, axis=2))
+    rgba = np.arange(2 * 2 * 4, dtype=np.uint8).reshape(2, 2, 4)
+    got = as_rgb_uint8(rgba)
+    np.testing.assert_array_equal(got, rgba[..., :3])
+    assert got.flags.c_contiguous and got.dtype == np.uint8
+    with pytest.raises(ValueError, match="frames must be uint8 or float"):
+        as_rgb_uint8(np.zeros((2, 2, 3), np.uint16), what="frames")
+    with pytest.raises(ValueError, match=r"image must be H×W×3.*\(2, 2, 2\)"):
+        as_rgb_uint8(np.zeros((2, 2, 2)))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from blurtrace.metrics import psnr
+from blurtrace.evaluation.metrics import psnr
 from blurtrace.ops.blur import reblur
 
 _spec = importlib.util.spec_from_file_location("levin_kernels", Path(__file__).resolve().parents[1] / "benchmarks" / "levin_kernels.py")

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from blurtrace.metrics import ms_ssim, psnr, ssim, trajectory_epe, video_psnr
+from blurtrace.evaluation.metrics import ms_ssim, psnr, ssim, trajectory_epe, video_psnr
 
 
 def test_psnr_known_value_and_mask():

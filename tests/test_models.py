@@ -59,7 +59,13 @@ def test_half_resolution_input_scales_offsets():
 
 # --------------------------------------------------------------------------- deblurring network
 
-from blurtrace.models.deblur_net import BACKBONES, DeblurNet, DeblurNetConfig, from_patches, to_patches  # noqa: E402
+from blurtrace.models.deblur_net import (  # noqa: E402
+    BACKBONES,
+    DeblurNet,
+    DeblurNetConfig,
+    from_patches,
+    to_patches,
+)
 
 DEBLUR_CONFIGS = [
     DeblurNetConfig(width=4, levels=levels, motion_aware=ma, n_offsets=5)

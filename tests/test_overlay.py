@@ -1,11 +1,17 @@
-"""Trajectory overlay and blur-magnitude pictures (blurtrace.overlay)."""
+"""Trajectory overlay and blur-magnitude pictures (blurtrace.render.overlay)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from blurtrace.overlay import auto_magnify, blur_magnitude, draw_trajectories, grid_points, magnitude_map
+from blurtrace.render.overlay import (
+    auto_magnify,
+    blur_magnitude,
+    draw_trajectories,
+    grid_points,
+    magnitude_map,
+)
 
 N = 9
 S = np.linspace(-1.0, 1.0, N)

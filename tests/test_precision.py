@@ -1,13 +1,18 @@
-"""The networks' arithmetic (blurtrace/precision.py) and the sampling positions that
+"""The networks' arithmetic (blurtrace/inference/precision.py) and the sampling positions that
 must stay float32 under it."""
 from __future__ import annotations
 
 import pytest
 import torch
 
+from blurtrace.inference.precision import (
+    PRECISIONS,
+    autocast,
+    native_bf16_cpu,
+    resolve_precision,
+)
 from blurtrace.ops.deform import motion_aware_conv2d
 from blurtrace.ops.grid import sample
-from blurtrace.precision import PRECISIONS, autocast, native_bf16_cpu, resolve_precision
 
 CPU = torch.device("cpu")
 

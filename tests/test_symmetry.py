@@ -2,10 +2,18 @@ import numpy as np
 import pytest
 import torch
 
-from blurtrace.ensemble import ensemble_deblur, ensemble_trajectory
-from blurtrace.inference import TrajectoryPredictor
+from blurtrace.inference.ensemble import ensemble_deblur, ensemble_trajectory
+from blurtrace.inference.predictors import TrajectoryPredictor
 from blurtrace.ops.blur import reblur
-from blurtrace.ops.symmetry import MIRRORS, align_time, mirror_image, mirror_vectors, unmirror_image, unmirror_params, unmirror_vectors
+from blurtrace.ops.symmetry import (
+    MIRRORS,
+    align_time,
+    mirror_image,
+    mirror_vectors,
+    unmirror_image,
+    unmirror_params,
+    unmirror_vectors,
+)
 from blurtrace.ops.trajectory import reverse_time, trajectory, uniform_times
 
 
@@ -118,13 +126,12 @@ def test_predictor_ensemble_keeps_shape(tiny_weights):
 
 
 def test_cli_ensemble_option(tiny_weights, tmp_path):
+    from conftest import textured_photo
     from PIL import Image
     from typer.testing import CliRunner
 
-    from blurtrace.cli import app
+    from blurtrace.cli.commands import app
     from blurtrace.io import load_offsets
-
-    from conftest import textured_photo
 
     src = tmp_path / "p.png"
     Image.fromarray(textured_photo(36, 44)).save(src)

@@ -3,12 +3,18 @@ import numpy as np
 import pytest
 import torch
 
-from blurtrace.data.synth import SynthConfig, load_photos, list_photos, render_sample, synthesize
+from blurtrace.data.synth import (
+    SynthConfig,
+    list_photos,
+    load_photos,
+    render_sample,
+    synthesize,
+)
+from blurtrace.evaluation.metrics import psnr
+from blurtrace.evaluation.scoring import border_mask
 from blurtrace.io import load_offsets, read_image
-from blurtrace.metrics import psnr
 from blurtrace.ops.blur import reblur
 from blurtrace.ops.trajectory import trajectory, uniform_times
-from blurtrace.scoring import border_mask
 
 
 @pytest.mark.parametrize("motion", ["flow", "camera", "dynamic"])

@@ -2,7 +2,13 @@
 import pytest
 import torch
 
-from blurtrace.ops.trajectory import endpoints, num_channels, reverse_time, trajectory, uniform_times
+from blurtrace.ops.trajectory import (
+    endpoints,
+    num_channels,
+    reverse_time,
+    trajectory,
+    uniform_times,
+)
 
 
 def eq14(p1, p2, n, N):

@@ -1,4 +1,4 @@
-"""Slow-motion frames and video writing (blurtrace.video)."""
+"""Slow-motion frames and video writing (blurtrace.render.frames, blurtrace.io.video)."""
 from __future__ import annotations
 
 import cv2
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from blurtrace.video import frame_times, gif_duration_ms, probe_video, trajectory_frames, write_video
+from blurtrace.io.video import gif_duration_ms, probe_video, write_video
+from blurtrace.render.frames import frame_times, trajectory_frames
 
 H, W, K = 21, 33, 7  # odd on purpose: mp4 must pad, not stretch
 
@@ -57,6 +58,16 @@ def test_png_frames_are_exact_and_boomerang_order(tmp_path):
     got = [np.asarray(PIL.Image.open(tmp_path / "out" / f"frame_{k:04d}.png")) for k in range(6)]
     for k, j in enumerate([0, 1, 2, 3, 2, 1]):
         np.testing.assert_array_equal(got[k], frames[j])
+
+
+def test_tensor_and_float_frames_are_written_as_their_uint8_values(tmp_path):
+    import PIL.Image
+
+    frames = list(_frames(2))
+    as_tensor = torch.from_numpy(frames[0]).float().div(255).requires_grad_()  # H×W×3 in [0, 1], with autograd
+    write_video(tmp_path / "out", [as_tensor, frames[1].astype(np.float64) / 255])
+    for k in range(2):
+        np.testing.assert_array_equal(np.asarray(PIL.Image.open(tmp_path / "out" / f"frame_{k:04d}.png")), frames[k])
 
 
 def test_mp4_is_browser_h264_padded_not_stretched(tmp_path):

@@ -5,13 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import textured_photo
 from PIL import Image
 from typer.testing import CliRunner
 
-from blurtrace.cli import app
+from blurtrace.cli.commands import app
 from blurtrace.weights import WeightsError, load_state, resolve
-
-from conftest import textured_photo
 
 runner = CliRunner()
 

@@ -25,11 +25,26 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..io import IMAGE_SUFFIXES, OffsetsFile, atomic_output, read_image, save_offsets, to_float, write_image
+from ..io import (
+    IMAGE_SUFFIXES,
+    OffsetsFile,
+    atomic_output,
+    read_image,
+    save_offsets,
+    to_float,
+    write_image,
+)
 from ..ops.color import linear_to_srgb, srgb_to_linear
 from ..ops.grid import sample
 from ..ops.trajectory import uniform_times
-from .motion import FlowMotion, RigidMotion, check_motion, sample_camera, sample_flow, sample_object_motion
+from .motion import (
+    FlowMotion,
+    RigidMotion,
+    check_motion,
+    sample_camera,
+    sample_flow,
+    sample_object_motion,
+)
 
 Motion = RigidMotion | FlowMotion
 

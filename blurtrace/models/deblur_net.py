@@ -36,7 +36,8 @@ import torch.nn.functional as F
 from ..ops.deform import MotionAwareConv2d
 from ..ops.motion_features import MOTION_FEATURES, motion_features
 from ..ops.trajectory import check_constraint, num_channels
-from .blocks import FinestStage, ResBlock, conv3x3 as _conv
+from .blocks import FinestStage, ResBlock
+from .blocks import conv3x3 as _conv
 from .unet import UNetBody
 
 # (rows, cols) of patches per level, coarsest last: DMPHN(1-2-4) uses the first three

@@ -30,4 +30,6 @@ class TrajectoryDeblurNet(nn.Module):
 
     def forward(self, blurry: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         params = self.offsets(blurry)
-        return self.deblur(blurry, params), params
+        # float32 whatever the autocast: what the deblurring network reads from a trajectory (taps,
+        # motion features) is computed in float32, as at run time
+        return self.deblur(blurry, params.float()), params

@@ -18,6 +18,8 @@ from ..weights import resolve
 from .distributed import init_distributed, shutdown_distributed
 
 SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
+# a run's arithmetic is named, never "auto": the same command trains the same way on every machine
+TRAIN_PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
 
 def load_start_weights(

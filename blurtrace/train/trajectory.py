@@ -9,12 +9,13 @@ from typing import Callable
 import torch
 
 from ..data.datasets import PairedImages, find_pairs
-from ..losses import LossWeights, trajectory_training_loss
+from ..evaluation.scoring import score_trajectory
+from ..inference.precision import autocast
 from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
-from ..scoring import score_trajectory
-from .common import SCHEDULES, TrainingRun, load_start_weights
+from .common import SCHEDULES, TRAIN_PRECISIONS, TrainingRun, load_start_weights
+from .losses import LossWeights, trajectory_training_loss
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class TrajectoryTrainConfig:
     The paper: Adam 1e-4 decayed linearly to 0, N = 15, λ as in ``LossWeights``. On two CPU
     cores a short warm-up and a higher peak rate learn far more per step (see README).
     ``init`` names trajectory weights (safetensors) a new run starts from instead of random
-    ones, e.g. the shipped model fine-tuned on one's own pairs.
+    ones, e.g. the shipped model fine-tuned on one's own pairs. ``precision`` ``bf16`` runs the
+    network's forward pass under bfloat16 autocast (its output is bfloat16-rounded, as at run time
+    in bf16); the trajectories, the blur model and the loss are computed in float32.
     """
 
     data: str
@@ -46,11 +49,14 @@ class TrajectoryTrainConfig:
     val_limit: int = 16
     refresh_every: int = 500
     init: str | None = None
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         check_light(self.light)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
+        if self.precision not in TRAIN_PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(TRAIN_PRECISIONS)}, not {self.precision!r}")
         if self.steps < 1 or self.batch_size < 1 or self.crop < 16:
             raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
 
@@ -122,7 +128,9 @@ def train_trajectory(
     n_times = uniform_times(config.model.n_offsets, device=device)
     for rng in run.steps():
         batch = data.batch(rng, config.batch_size, config.crop).to(device)
-        params = run.ddp(batch.blurry)
+        with autocast(config.precision, device):
+            params = run.ddp(batch.blurry)
+        params = params.float()  # bfloat16-rounded under bf16; the trajectory, blur model and loss run in float32
         offsets = trajectory(params, config.model.constraint, n_times)
         pred_true = None if batch.true is None else trajectory(params, config.model.constraint, batch.times)
         terms = trajectory_training_loss(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import torch
 
+from ..ops.blur import reblur
+from ..ops.trajectory import trajectory, uniform_times
 from .metrics import psnr, ssim, trajectory_epe, zero_motion_epe
-from .ops.blur import reblur
-from .ops.trajectory import trajectory, uniform_times
 
 
 def border_mask(height: int, width: int, border: int, *, device=None) -> torch.Tensor:

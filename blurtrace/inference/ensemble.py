@@ -10,7 +10,14 @@ from typing import Callable
 
 import torch
 
-from .ops.symmetry import MIRRORS, align_time, mirror_image, mirror_params, unmirror_image, unmirror_params
+from ..ops.symmetry import (
+    MIRRORS,
+    align_time,
+    mirror_image,
+    mirror_params,
+    unmirror_image,
+    unmirror_params,
+)
 
 #: Ensemble sizes: the first k of ``ops.symmetry.MIRRORS`` (1: none, 2: + horizontal flip,
 #: 4: all flips, 8: flips and transposes).

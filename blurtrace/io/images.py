@@ -1,9 +1,4 @@
-"""Reading and writing images and offsets files, for every blurtrace command.
-
-Errors a user can cause (a bad path, a broken or unsupported file, a full disk) are raised
-as :class:`ImageReadError`, :class:`ImageWriteError` or :class:`OffsetsFileError`, each with
-a one-line message that starts with the file name, e.g. ``photo.jpg: truncated JPEG data``,
-so the command line can print it as is.
+"""Reading and writing images: every format blurtrace accepts, upright, at its bit depth.
 
 Pillow decodes everything except 16-bit PNG/TIFF, which Pillow can only give as 8-bit
 RGB; those go through OpenCV. This module deliberately does not import torch.
@@ -12,46 +7,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import glob
 import io
 import os
-import secrets
 import stat
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import cv2
 import numpy as np
 import PIL.Image
 
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "CONSTRAINTS",
-    "LIGHTS",
-    "Image",
-    "ImageReadError",
-    "ImageWriteError",
-    "OffsetsFile",
-    "OffsetsFileError",
-    "atomic_output",
-    "find_images",
-    "from_float",
-    "load_offsets",
-    "read_image",
-    "save_offsets",
-    "to_float",
-    "write_image",
-]
-
-IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"})
-
-# Same values as blurtrace.ops.trajectory.CONSTRAINTS / blurtrace.ops.color.LIGHTS, repeated
-# here so that reading a file does not pull in torch.
-CONSTRAINTS: tuple[str, ...] = ("none", "linear", "bilinear", "quadratic")
-LIGHTS: tuple[str, ...] = ("gamma", "linear")
+from .files import (
+    ImageReadError,
+    ImageWriteError,
+    _first_line,
+    _os_reason,
+    atomic_output,
+)
 
 _ORIENTATION_TAG = 0x0112
 _EXIF_PREFIX = b"Exif\x00\x00"
@@ -69,19 +43,6 @@ _16BIT_FORMATS = frozenset({"PNG", "TIFF"})
 _ALPHA_FORMATS = frozenset({"PNG", "TIFF", "WEBP"})
 _GREY_MODES = frozenset({"1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N"})
 _ALPHA_MODES = frozenset({"LA", "PA", "RGBA"})
-
-
-class ImageReadError(ValueError):
-    """An input image is missing, unreadable, corrupt, unsupported or too large."""
-
-
-class ImageWriteError(OSError):
-    """An output file (image, offsets, …) could not be written."""
-
-
-class OffsetsFileError(ValueError):
-    """An offsets file is unreadable or breaks the offsets-file contract."""
-
 
 # --------------------------------------------------------------------------- images
 
@@ -128,6 +89,29 @@ def to_float(image: Image | np.ndarray) -> np.ndarray:
     if array.dtype == np.uint16:
         return array.astype(np.float32) / np.float32(65535)
     raise ValueError(f"to_float needs uint8 or uint16 values, not {array.dtype}")
+
+
+def as_rgb_uint8(image, *, what: str = "image") -> np.ndarray:
+    """``H×W×3`` uint8 RGB from uint8 or float [0, 1] pixels, for drawing and video frames.
+
+    Grey ``H×W`` / ``H×W×1`` is repeated to three channels, alpha dropped; a torch tensor is
+    taken as its values (without importing torch). ``what`` names the input in errors.
+    """
+    if hasattr(image, "detach"):
+        image = image.detach().cpu().numpy()
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = img[..., None]
+    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
+        raise ValueError(f"{what} must be H×W×3 (or H×W, H×W×4), got shape {img.shape}")
+    if img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    img = img[..., :3]
+    if np.issubdtype(img.dtype, np.floating):
+        img = (np.clip(img, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ValueError(f"{what} must be uint8 or float in [0, 1], got dtype {img.dtype}")
+    return np.ascontiguousarray(img)
 
 
 def from_float(array: np.ndarray, bit_depth: int) -> np.ndarray:
@@ -372,68 +356,7 @@ def _decode_reason(error: BaseException, fmt: str) -> str:
     return f"corrupt {fmt} data ({text})"
 
 
-def _first_line(error: BaseException) -> str:
-    """The first line of an exception's message, or its type name if it has none."""
-    lines = str(error).strip().splitlines()
-    return lines[0].strip() if lines else type(error).__name__
-
-
-def _os_reason(error: OSError) -> str:
-    """``no space left on device`` style reason: strerror, lower-cased, without the path."""
-    if error.strerror:
-        return error.strerror[0].lower() + error.strerror[1:]
-    return _first_line(error)
-
-
 # --------------------------------------------------------------------------- writing
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success move it onto ``path``, else delete it.
-
-    The temporary name is ``.<name>.<random>.tmp<suffix>`` in the same directory (so the final
-    ``os.replace`` is atomic, and encoders that choose a format by suffix still work). The
-    file is created empty (mode from the umask), fsynced before the replace, and removed on
-    any exception, KeyboardInterrupt included. Missing parent directories are created.
-    Raises ``OSError`` as is; callers wrap it in their own error.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_temp(target)
-    mode = tmp.stat().st_mode & 0o777
-    try:
-        yield tmp
-        _fsync_path(tmp)
-        # writers that recreate the file (e.g. safetensors) may leave 0600: restore umask's mode
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # durability of the rename; not possible everywhere
-        _fsync_path(target.parent)
-
-
-def _create_temp(target: Path) -> Path:
-    """Create an empty, new temporary file beside ``target``."""
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}")
-        try:
-            # os.open with 0o666 rather than mkstemp so the result gets normal umask permissions
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_image(
@@ -589,231 +512,3 @@ def _write_cv2(
         raise OSError(f"OpenCV could not encode 16-bit {fmt}")
     with open(tmp, "wb") as f:
         f.write(buf)
-
-
-# --------------------------------------------------------------------------- offsets files
-
-
-@dataclass(frozen=True, eq=False, kw_only=True)
-class OffsetsFile:
-    """Contents of an offsets file (``.npz``); the field table is a public contract.
-
-    ``offsets``: float32 ``(N, 2, H, W)``; ``offsets[n, 0]`` = Δx (columns, +right),
-    ``offsets[n, 1]`` = Δy (rows, +down), in pixels: blurry pixel p gathers
-    ``L(p + offsets[n, :, p])``. ``times``: float32 ``(N,)``, strictly ascending in [−1, 1].
-    ``start``/``end``: float32 ``(2, H, W)``, offsets at t = −1 / +1 (constrained models),
-    both or neither. ``constraint``: one of :data:`CONSTRAINTS`. ``light``: one of :data:`LIGHTS`.
-    """
-
-    offsets: np.ndarray
-    times: np.ndarray
-    constraint: str
-    light: str
-    start: np.ndarray | None = None
-    end: np.ndarray | None = None
-
-
-_OFFSET_ARRAYS = ("offsets", "times", "start", "end")
-_OFFSET_STRINGS = ("constraint", "light")
-
-
-def save_offsets(path: str | os.PathLike, of: OffsetsFile, *, extra: dict[str, np.ndarray] | None = None) -> None:
-    """Write ``of`` atomically with ``np.savez_compressed``; strings as 0-d unicode arrays.
-
-    ``extra`` arrays are stored beside the contract's keys (e.g. ``synth``'s ``valid`` mask);
-    readers of the contract ignore them.
-
-    Float arrays of another float dtype are stored as float32. Raises
-    :class:`OffsetsFileError` if ``of`` breaks the contract, :class:`ImageWriteError` if the
-    file cannot be written.
-    """
-    arrays = {
-        key: np.asarray(value, dtype=np.float32)
-        if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)
-        else value
-        for key in _OFFSET_ARRAYS
-        if (value := getattr(of, key)) is not None
-    }
-    checked = OffsetsFile(constraint=of.constraint, light=of.light, **arrays)
-    problem = _offsets_problem(checked)
-    if problem:
-        raise OffsetsFileError(f"{path}: {problem}")
-    strings = {key: np.array(getattr(of, key), dtype=np.str_) for key in _OFFSET_STRINGS}
-    try:
-        with atomic_output(path) as tmp:
-            # a file object, because np.savez would append ".npz" to a path lacking it
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, **(extra or {}), **arrays, **strings)
-    except OSError as e:
-        raise ImageWriteError(f"{path}: {_os_reason(e)}") from e
-
-
-def load_offsets(path: str | os.PathLike) -> OffsetsFile:
-    """Read and validate an offsets file written by :func:`save_offsets` (``allow_pickle=False``).
-
-    Raises :class:`OffsetsFileError` with a one-line reason for anything outside the contract.
-    """
-    name = str(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise OffsetsFileError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise OffsetsFileError(f"{name}: is a directory, not an offsets file") from None
-    except OSError as e:
-        reason = _os_reason(e) if e.errno is not None else "not an offsets (.npz) file"
-        raise OffsetsFileError(f"{name}: {reason}") from None
-    except Exception:  # noqa: BLE001 - np.load raises ValueError/EOFError/… on junk
-        raise OffsetsFileError(f"{name}: not an offsets (.npz) file") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise OffsetsFileError(f"{name}: not an offsets (.npz) file")
-    try:
-        with archive:
-            fields = _read_offset_fields(archive)
-    except OffsetsFileError as e:
-        raise OffsetsFileError(f"{name}: {e}") from None
-    except Exception as e:  # noqa: BLE001 - corrupt members: zipfile/zlib/ValueError/…
-        reason = "corrupt archive" if isinstance(e, (zipfile.BadZipFile, EOFError, OSError)) else _first_line(e)
-        raise OffsetsFileError(f"{name}: {reason}") from None
-    of = OffsetsFile(**fields)
-    problem = _offsets_problem(of)
-    if problem:
-        raise OffsetsFileError(f"{name}: {problem}")
-    return of
-
-
-def _read_offset_fields(archive: np.lib.npyio.NpzFile) -> dict:
-    """Pull the contract's keys out of an open archive (no validation of values yet)."""
-    fields: dict = {}
-    for key in ("offsets", "times", *_OFFSET_STRINGS):
-        if key not in archive.files:
-            raise OffsetsFileError(f"missing key {key!r}")
-    for key in _OFFSET_ARRAYS:
-        if key in archive.files:
-            fields[key] = archive[key]
-    for key in _OFFSET_STRINGS:
-        value = archive[key]
-        if value.ndim != 0 or value.dtype.kind != "U":
-            raise OffsetsFileError(f"{key!r} must be a string")
-        fields[key] = str(value[()])
-    return fields
-
-
-def _offsets_problem(of: OffsetsFile) -> str | None:
-    """What breaks the offsets-file contract in ``of``, or ``None``."""
-    offsets, times = of.offsets, of.times
-    if not _is_f32(offsets) or offsets.ndim != 4 or offsets.shape[1] != 2 or 0 in offsets.shape:
-        return f"'offsets' must be float32 of shape (N, 2, H, W), not {_describe(offsets)}"
-    n, _, h, w = offsets.shape
-    if not _is_f32(times) or times.shape != (n,):
-        return f"'times' must be float32 of shape ({n},), not {_describe(times)}"
-    if not np.isfinite(offsets).all():
-        return "'offsets' contains NaN or infinity"
-    if not (np.isfinite(times).all() and times.min() >= -1 and times.max() <= 1):
-        return "'times' must lie in [-1, 1]"
-    if not (np.diff(times) > 0).all():
-        return "'times' must be strictly ascending"
-    if of.constraint not in CONSTRAINTS:
-        return f"unknown constraint {of.constraint!r} (expected one of {', '.join(CONSTRAINTS)})"
-    if of.light not in LIGHTS:
-        return f"unknown light {of.light!r} (expected one of {', '.join(LIGHTS)})"
-    if (of.start is None) != (of.end is None):
-        return "'start' and 'end' must be given together"
-    for key in ("start", "end"):
-        value = getattr(of, key)
-        if value is None:
-            continue
-        if not _is_f32(value) or value.shape != (2, h, w):
-            return f"{key!r} must be float32 of shape (2, {h}, {w}), not {_describe(value)}"
-        if not np.isfinite(value).all():
-            return f"{key!r} contains NaN or infinity"
-    return None
-
-
-def _is_f32(value: object) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype == np.float32
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} {tuple(value.shape)}"
-    return type(value).__name__
-
-
-# --------------------------------------------------------------------------- finding inputs
-
-
-def find_images(
-    inputs: Sequence[str | os.PathLike], *, recursive: bool = False
-) -> tuple[list[tuple[Path, Path]], int]:
-    """Expand files, folders and glob patterns into ``([(image, relative_output_path), …], skipped)``.
-
-    A file named explicitly is always returned, whatever its suffix, with its bare name as
-    relative path. Folders contribute their images with paths relative to the folder (to
-    mirror into an output folder); subfolders only when ``recursive``. A glob's matches are
-    treated like folder contents, relative to the pattern's non-wildcard base; ``**`` spans
-    folders only when ``recursive``. ``skipped`` counts what was passed over inside folders
-    and globs: hidden (``.``) files and folders, files without an image suffix, and
-    subfolders when not ``recursive``. The list is sorted by image path, without duplicates.
-    Raises ``FileNotFoundError`` for a path that does not exist and is not a matching glob.
-    """
-    found: dict[Path, Path] = {}
-    skipped = 0
-    for entry in inputs:
-        path = Path(entry)
-        if path.is_dir():
-            pairs, n = _scan_folder(path, recursive)
-        elif path.exists():
-            pairs, n = [(path, Path(path.name))], 0
-        elif _has_magic(str(entry)):
-            pairs, n = _expand_glob(str(entry), recursive)
-        else:
-            raise FileNotFoundError(f"{entry}: no such file or directory")
-        skipped += n
-        for image, relative in pairs:
-            found.setdefault(image, relative)
-    return sorted(found.items()), skipped
-
-
-def _has_magic(text: str) -> bool:
-    """Whether ``text`` contains glob wildcards."""
-    return any(c in text for c in "*?[")
-
-
-def _scan_folder(root: Path, recursive: bool) -> tuple[list[tuple[Path, Path]], int]:
-    """Images below ``root`` as ``(path, path relative to root)`` plus the number skipped."""
-    pairs: list[tuple[Path, Path]] = []
-    skipped = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        keep = [d for d in dirnames if recursive and not d.startswith(".")]
-        skipped += len(dirnames) - len(keep)
-        dirnames[:] = keep  # os.walk descends only into what is left here
-        folder = Path(dirpath)
-        for filename in filenames:
-            if filename.startswith(".") or Path(filename).suffix.lower() not in IMAGE_SUFFIXES:
-                skipped += 1
-            else:
-                pairs.append((folder / filename, (folder / filename).relative_to(root)))
-    return pairs, skipped
-
-
-def _expand_glob(pattern: str, recursive: bool) -> tuple[list[tuple[Path, Path]], int]:
-    """Matches of ``pattern`` (folders expanded) relative to its non-wildcard base, plus the number skipped."""
-    matches = sorted(glob.glob(pattern, recursive=recursive))
-    if not matches:
-        raise FileNotFoundError(f"{pattern}: no files match this pattern")
-    parts = Path(pattern).parts
-    base = Path(*parts[: next(i for i, part in enumerate(parts) if _has_magic(part))] or ["."])
-    pairs: list[tuple[Path, Path]] = []
-    skipped = 0
-    for match in map(Path, matches):
-        relative = Path(os.path.relpath(match, base))
-        if match.is_dir():
-            inner, n = _scan_folder(match, recursive)
-            pairs += [(image, relative / rel) for image, rel in inner]
-            skipped += n
-        elif match.suffix.lower() in IMAGE_SUFFIXES:
-            pairs.append((match, relative))
-        else:
-            skipped += 1
-    return pairs, skipped

@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from ._version import __version__
+from .._version import __version__
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ENV = 0, 1, 2, 3
 
@@ -76,7 +76,7 @@ class Method(str, Enum):
 
 
 class Ensemble(str, Enum):
-    """Test-time ensemble sizes: ``blurtrace.ensemble.ENSEMBLES`` spelled out here, since that
+    """Test-time ensemble sizes: ``blurtrace.inference.ensemble.ENSEMBLES`` spelled out here, since that
     module imports torch and ``--help`` must not."""
 
     one = "1"
@@ -115,6 +115,15 @@ class Schedule(str, Enum):
     constant = "constant"
 
 
+class TrainPrecision(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
+TRAIN_PRECISION_HELP = ("The forward pass's arithmetic: bf16 autocasts it (faster steps on a CPU with native bfloat16, "
+                        "python benchmarks/train_speed.py; emulated and slower without); weights, optimizer and loss stay float32.")
+
+
 def _err(msg: str) -> None:
     typer.echo(f"blurtrace: {msg}", err=True)
 
@@ -142,7 +151,14 @@ class _Progress:
 
     def __init__(self, label: str, total: int | None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(stderr=True)
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
@@ -162,8 +178,8 @@ class _Progress:
 
 def _environment_errors():
     """Exceptions that mean 'the environment is wrong' (exit code 3), imported lazily."""
-    from .device import DeviceUnavailable
-    from .weights import WeightsError
+    from ..device import DeviceUnavailable
+    from ..weights import WeightsError
 
     return (WeightsError, DeviceUnavailable)
 
@@ -315,8 +331,8 @@ def video(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (frames, codec, size) on stdout."),
 ) -> None:
     """Turn one blurry photo into a slow-motion video along its exposure (Eq. 17)."""
-    from .io import ImageReadError, ImageWriteError
-    from .video import EncoderError
+    from ..io import ImageReadError, ImageWriteError
+    from ..io.video import EncoderError
 
     if not input.exists():  # as for the batch commands: a usage error
         raise _fail(f"{input}: no such file or directory", EXIT_USAGE)
@@ -369,7 +385,7 @@ def reblur(
     """Blur a sharp image along given (or estimated) exposure trajectories (Eq. 3)."""
     if (offsets is None) == (like is None):
         raise _fail("give exactly one of --offsets F.npz or --like BLURRY", EXIT_USAGE)
-    from .io import ImageReadError, ImageWriteError, OffsetsFileError
+    from ..io import ImageReadError, ImageWriteError, OffsetsFileError
     from .pipeline import reblur_file
 
     try:
@@ -406,7 +422,7 @@ def synth(
     gt_times: int = typer.Option(9, "--gt-times", min=3, help="Times the true trajectory and frames are stored at (odd)."),
 ) -> None:
     """Make blurry/sharp pairs with true trajectories and true frames."""
-    from .data.synth import SynthConfig, synthesize
+    from ..data.synth import SynthConfig, synthesize
 
     w, h = _size(size)
     try:
@@ -441,6 +457,7 @@ def train_trajectory_cmd(
     crop: int = typer.Option(128, "--crop", min=16, help="Square crop side."),
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate (the paper: 1e-4)."),
     schedule: Schedule = typer.Option(Schedule.linear, "--schedule", help="Decay after warm-up (the paper: linear to 0)."),
+    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
     warmup: int = typer.Option(200, "--warmup", min=0),
     constraint: Constraint = typer.Option(Constraint.quadratic, "--constraint"),
     n_offsets: int = typer.Option(15, "--n-offsets", min=2, help="N, offsets averaged by the blur model."),
@@ -468,10 +485,10 @@ def train_trajectory_cmd(
     """
     import torch
 
-    from .device import resolve_device
-    from .losses import LossWeights
-    from .models.offset_net import OffsetNetConfig
-    from .train.trajectory import TrajectoryTrainConfig, train_trajectory
+    from ..device import resolve_device
+    from ..models.offset_net import OffsetNetConfig
+    from ..train.losses import LossWeights
+    from ..train.trajectory import TrajectoryTrainConfig, train_trajectory
 
     if threads:
         torch.set_num_threads(threads)
@@ -481,7 +498,7 @@ def train_trajectory_cmd(
             model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
             steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
-            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init),
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init), precision=precision.value,
         )
         dev = resolve_device(device.value)
     except ValueError as e:
@@ -519,7 +536,7 @@ def train_export(
     default: bool = typer.Option(False, "--default", help="Make it the default model for its task."),
 ) -> None:
     """Turn a checkpoint into shipped weights: safetensors + manifest entry (sha256, command, data, metrics)."""
-    from .train.export import export_checkpoint
+    from ..train.export import export_checkpoint
 
     try:
         path = export_checkpoint(checkpoint, name=name, dest=dest, data_note=data_note, metrics_path=metrics_json, default=default)
@@ -546,6 +563,7 @@ def train_deblur_cmd(
     crop: int = typer.Option(96, "--crop", min=16, help="Square crop side."),
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate."),
     schedule: Schedule = typer.Option(Schedule.cosine, "--schedule", help="Decay after warm-up."),
+    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
     warmup: int = typer.Option(200, "--warmup", min=0),
     width: int = typer.Option(16, "--width", min=1, help="Channels at full resolution (DMPHN: 32)."),
     backbone: Backbone = typer.Option(Backbone.dmphn, "--backbone", help="dmphn: the paper's multi-patch hierarchy; unet: one encoder–decoder with skips, about a third of the cost per pixel at the same width."),
@@ -572,11 +590,10 @@ def train_deblur_cmd(
     """
     import torch
 
-    from .device import resolve_device
-    from .models.deblur_net import DeblurNetConfig
-    from .train.deblur import DeblurTrainConfig, train_deblur
-
-    from .weights import resolve
+    from ..device import resolve_device
+    from ..models.deblur_net import DeblurNetConfig
+    from ..train.deblur import DeblurTrainConfig, train_deblur
+    from ..weights import resolve
 
     if threads:
         torch.set_num_threads(threads)
@@ -589,7 +606,7 @@ def train_deblur_cmd(
                                   constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
             trajectory_weights=None if trajectory_weights is None else str(trajectory_weights),
             trajectory_lr_factor=finetune_trajectory, trajectory_loss=trajectory_loss, init=None if init is None else str(init), steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,
-            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every,
+            seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, precision=precision.value,
         )
         dev = resolve_device(device.value)
     except ValueError as e:
@@ -614,7 +631,7 @@ def eval_trajectory_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
 ) -> None:
     """Reblur PSNR/SSIM against the blurry input (Table 2) and trajectory EPE up to time reversal."""
-    from .eval import evaluate_trajectory
+    from ..evaluation.evaluate import evaluate_trajectory
 
     try:
         rows, mean = evaluate_trajectory(data, weights=weights, light=None if light is None else light.value, limit=limit, device=device.value,
@@ -641,7 +658,7 @@ def eval_deblur_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per pair, then one with the means."),
 ) -> None:
     """PSNR/SSIM of the deblurred photo against the sharp one, with the blurry input's, and seconds per image."""
-    from .eval import evaluate_deblur
+    from ..evaluation.evaluate import evaluate_deblur
 
     try:
         rows, mean = evaluate_deblur(data, method=method.value, weights=weights, deblur_weights=deblur_weights, iterations=iterations, limit=limit,
@@ -673,7 +690,13 @@ def _print_table(rows: list[dict], mean: dict, as_json: bool) -> None:
 @app.command()
 def models(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List the installed weights and verify each file against its sha256."""
-    from .weights import WeightsError, list_entries, load_state, read_manifest, weights_dir
+    from ..weights import (
+        WeightsError,
+        list_entries,
+        load_state,
+        read_manifest,
+        weights_dir,
+    )
 
     folder = weights_dir()
     try:
@@ -705,7 +728,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
 @photos_app.command("fetch")
 def photos_fetch(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
     """Download the allowed photos (Debian packages, PyPI wheels) into CACHE/raw."""
-    from .data import photos
+    from ..data import photos
 
     raise typer.Exit(photos.main(["fetch", "--cache", str(cache)]) or 0)
 
@@ -713,7 +736,7 @@ def photos_fetch(cache: Path = typer.Option(Path("data/photos"), "--cache", help
 @photos_app.command("tiles")
 def photos_tiles(cache: Path = typer.Option(Path("data/photos"), "--cache", help="Cache folder.")) -> None:
     """Cut textured training tiles from the fetched photos into CACHE/tiles/{train,test}."""
-    from .data import photos
+    from ..data import photos
 
     raise typer.Exit(photos.main(["tiles", "--cache", str(cache)]) or 0)
 

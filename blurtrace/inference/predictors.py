@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .device import resolve_device
+from ..device import resolve_device
+from ..io import OffsetsFile, to_float
+from ..models.deblur_net import DeblurNet, DeblurNetConfig
+from ..models.offset_net import OffsetNet, OffsetNetConfig
+from ..ops.trajectory import endpoints, trajectory, uniform_times
+from ..weights import WeightsError, resolve
 from .ensemble import check_ensemble, ensemble_deblur, ensemble_trajectory
-from .io import OffsetsFile, to_float
-from .models.deblur_net import DeblurNet, DeblurNetConfig
-from .models.offset_net import OffsetNet, OffsetNetConfig
-from .ops.trajectory import endpoints, trajectory, uniform_times
 from .precision import autocast, resolve_precision
 from .tiling import tiled_apply
-from .weights import WeightsError, resolve
 
 
 def image_to_tensor(image: np.ndarray) -> torch.Tensor:
@@ -53,9 +53,9 @@ class Trajectories:
         return trajectory(p[None, :, :, None], self.constraint, t)[0, :, :, :, 0].numpy()
 
     def magnitude(self, times=None, *, stride: int = 1, rows: int = 256) -> np.ndarray:
-        """Trajectory length per pixel (``overlay.blur_magnitude``), ``(H/stride, W/stride)``,
+        """Trajectory length per pixel (``render.overlay.blur_magnitude``), ``(H/stride, W/stride)``,
         computed a band of rows at a time: never all offsets of a large photo at once."""
-        from .overlay import blur_magnitude
+        from ..render.overlay import blur_magnitude
 
         t = uniform_times(self.n_offsets) if times is None else torch.as_tensor(times, dtype=torch.float32)
         params = self.params[..., ::stride, ::stride]
@@ -104,7 +104,7 @@ class TrajectoryPredictor:
 
     ``ensemble``: average over 1, 2, 4 or 8 mirrors of the photo (test-time ensembling;
     that many times the work). ``precision``: the network's arithmetic, ``auto``, ``fp32`` or
-    ``bf16`` (``blurtrace.precision``); the trajectories come out in float32 either way."""
+    ``bf16`` (``blurtrace.inference.precision``); the trajectories come out in float32 either way."""
 
     def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128, ensemble: int = 1,
                  precision: str = "auto") -> None:
@@ -136,7 +136,7 @@ def choose_deblur_method(method: str, weights: str | Path | None = None) -> str:
         return method
     if weights is not None:
         return "net"
-    from .weights import default_entry
+    from ..weights import default_entry
 
     try:
         default_entry("deblur")
@@ -154,7 +154,7 @@ class DeblurPredictor:
     Works tile by tile, so memory depends on ``tile``, not on the photo. ``ensemble``: average
     the network over 1, 2, 4 or 8 mirrors of the photo (that many times the work; ``net`` only,
     and the trajectory predictor it makes uses the same). ``precision``: the networks'
-    arithmetic, ``auto``, ``fp32`` or ``bf16`` (``blurtrace.precision``; deconvolution itself
+    arithmetic, ``auto``, ``fp32`` or ``bf16`` (``blurtrace.inference.precision``; deconvolution itself
     always runs in float32, its trajectory network follows ``precision``).
     """
 
@@ -169,7 +169,7 @@ class DeblurPredictor:
         self.ensemble = check_ensemble(ensemble)
         self.tile = tile or (1024 if method == "net" else 768)
         self.device = resolve_device(device)
-        # the networks' arithmetic (blurtrace/precision.py); deconvolution always runs in float32,
+        # the networks' arithmetic (blurtrace/inference/precision.py); deconvolution always runs in float32,
         # the trajectory network it reads follows the request whatever the method
         self.trajectory_precision = resolve_precision(precision, self.device)
         self.precision = self.trajectory_precision if method == "net" else "fp32"
@@ -203,7 +203,7 @@ class DeblurPredictor:
                 with torch.no_grad(), autocast(self.precision, self.device):  # not inference mode: the result is clamped in place below
                     return ensemble_deblur(net, t, p, size=self.ensemble)
         else:
-            from .ops.deconv import deconvolve
+            from ..ops.deconv import deconvolve
 
             times = uniform_times(traj.n_offsets, device=self.device)
 

@@ -9,7 +9,8 @@ native bfloat16 instructions (AVX512-BF16 or AMX) oneDNN does them much faster. 
 (held-out PSNR 0.01 dB lower, ``blurtrace eval deblur --precision fp32|bf16``). Outputs come
 out in float32. Sampling positions and the motion-aware convolution's 9-tap product stay
 float32 (``ops/grid.py``, ``ops/deform.py``): bfloat16 cannot even name pixel 1279 of a row.
-Training never autocasts, and the trajectories a deblurring run trains on are estimated in float32.
+Training autocasts only when told (``train deblur|trajectory --precision bf16``, forward pass only);
+the frozen trajectories a deblurring run trains on are estimated in float32.
 
 ``auto`` picks ``bf16`` on such CPUs and ``fp32`` everywhere else: without native instructions
 bfloat16 is emulated and slower, and on GPUs it was never measured here.

@@ -12,6 +12,7 @@ import torch
 from pytorch_msssim import ms_ssim as _ms_ssim
 from pytorch_msssim import ssim as _ssim
 
+
 def psnr(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Peak signal-to-noise ratio per image, ``(B,)`` in dB.
 

@@ -1,8 +1,4 @@
-"""Slow-motion video from one photo: frames along the exposure (Eq. 17) and writing them.
-
-Frame k of K shows exposure time ``s_k = −1 + 2k/(K−1)`` (``K = 1`` → ``s = 0``): the
-deblurred image warped by the trajectory offsets ``Δp(s_k)``. Frames are ``H×W×3`` uint8
-RGB numpy arrays, made one at a time so that long videos of big photos fit in memory.
+"""Writing and probing videos: frames (``H×W×3`` uint8 RGB, one at a time) to a file or folder.
 
 Containers are chosen from the output path:
 
@@ -31,85 +27,15 @@ from typing import Callable, Iterable, Iterator
 
 import imageio_ffmpeg
 import numpy as np
-import torch
 from PIL import Image
 
-from .io import atomic_output
-from .ops.blur import warp
-from .ops.trajectory import check_constraint, trajectory, uniform_times
+from .files import atomic_output
+from .images import as_rgb_uint8
 
 CONTAINERS: tuple[str, ...] = (".mp4", ".gif", ".webp")
 _CRF = 18  # visually lossless-ish for H.264; 23 is x264's default
 _WEBP_QUALITY = 90
 _FRAME_PATTERN = re.compile(r"^frame_(\d+)\.png$")
-
-
-# ------------------------------------------------------------------------- frames
-
-
-def frame_times(count: int) -> list[float]:
-    """Exposure times of ``count`` video frames: ``s_k = −1 + 2k/(K−1)``; ``[0.0]`` for K = 1."""
-    return uniform_times(count, dtype=torch.float64).tolist()
-
-
-def trajectory_frames(
-    sharp: torch.Tensor,
-    params: torch.Tensor,
-    constraint: str,
-    count: int,
-    *,
-    reverse: bool = False,
-) -> Iterator[np.ndarray]:
-    """Frames along the exposure: ``warp(sharp, trajectory(params, constraint, [s_k]))`` (Eq. 17).
-
-    Args:
-        sharp: ``(1, 3, H, W)`` deblurred image in [0, 1].
-        params: ``(1, C, H, W)`` raw trajectory parameters for ``constraint``.
-        constraint: ``none``, ``linear``, ``bilinear`` or ``quadratic``.
-        count: number of frames K ≥ 1; frame k shows ``s_k = −1 + 2k/(K−1)`` (K = 1: s = 0).
-        reverse: run time backwards (frame k shows ``s_{K−1−k}``).
-
-    Yields:
-        ``H×W×3`` uint8 RGB numpy arrays, one at a time (computed lazily, without autograd).
-    """
-    check_constraint(constraint)
-    if sharp.dim() != 4 or sharp.shape[0] != 1:
-        raise ValueError(f"sharp must be (1, C, H, W), got {tuple(sharp.shape)}")
-    if params.dim() != 4 or params.shape[0] != 1 or params.shape[-2:] != sharp.shape[-2:]:
-        raise ValueError(f"params {tuple(params.shape)} do not fit image {tuple(sharp.shape)}")
-    times = frame_times(count)
-    if reverse:
-        times = times[::-1]
-    for s in times:
-        # no_grad only around the computation: a generator suspended inside the context
-        # manager would leave autograd switched off in the caller's code between frames
-        with torch.no_grad():
-            offsets = trajectory(params, constraint, [s])[:, 0]
-            frame = warp(sharp, offsets)[0]
-            pixels = frame.clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
-        yield pixels
-
-
-# ------------------------------------------------------------------------- writing
-
-
-def _as_frame(frame) -> np.ndarray:
-    """One frame as ``H×W×3`` uint8 RGB (uint8 or float [0, 1]; grey and RGBA accepted)."""
-    if isinstance(frame, torch.Tensor):
-        frame = frame.detach().cpu().numpy()
-    img = np.asarray(frame)
-    if img.ndim == 2:
-        img = img[..., None]
-    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
-        raise ValueError(f"frames must be H×W×3 arrays, got shape {img.shape}")
-    if img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
-    img = img[..., :3]
-    if np.issubdtype(img.dtype, np.floating):
-        img = (np.clip(img, 0.0, 1.0) * 255.0).round().astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ValueError(f"frames must be uint8 or float in [0, 1], got dtype {img.dtype}")
-    return np.ascontiguousarray(img)
 
 
 def _container(path: Path) -> str:
@@ -127,12 +53,12 @@ def _container(path: Path) -> str:
 
 def _frame_stream(frames, count, boomerang, side_by_side) -> Iterator[np.ndarray]:
     """Validated, composed frames in playing order (boomerang appended)."""
-    left = None if side_by_side is None else _as_frame(side_by_side)
+    left = None if side_by_side is None else as_rgb_uint8(side_by_side, what="side_by_side")
     it = iter(frames) if count is None else itertools.islice(frames, count)
     size = None
     kept: list[np.ndarray] = []
     for k, frame in enumerate(it):
-        img = _as_frame(frame)
+        img = as_rgb_uint8(frame, what="frames")
         if size is None:
             size = img.shape[:2]
         elif img.shape[:2] != size:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .metrics import ms_ssim
-from .ops.blur import reblur
+from ..evaluation.metrics import ms_ssim
+from ..ops.blur import reblur
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .io import IMAGE_SUFFIXES, find_images
+from ..io import IMAGE_SUFFIXES, find_images
 
 IF_EXISTS: tuple[str, ...] = ("skip", "overwrite", "error")
 

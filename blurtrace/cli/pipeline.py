@@ -1,4 +1,4 @@
-"""What each command does to one photo, as library code: the CLI only wires these to files.
+"""What each command does to one photo: the commands (``commands``) only parse and wire these to files.
 
 Each ``…Job`` loads its models once and is then called per input (``jobs.Job``), returning a
 JSON-able dict of results.
@@ -10,11 +10,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .inference import DeblurPredictor, TrajectoryPredictor, Trajectories, image_to_tensor
-from .io import Image, ImageReadError, load_offsets, read_image, save_offsets, to_float, write_image
+from ..inference.predictors import (
+    DeblurPredictor,
+    Trajectories,
+    TrajectoryPredictor,
+    image_to_tensor,
+)
+from ..io import (
+    Image,
+    ImageReadError,
+    load_offsets,
+    read_image,
+    save_offsets,
+    to_float,
+    write_image,
+)
+from ..ops.blur import reblur
+from ..ops.trajectory import uniform_times
 from .jobs import Job
-from .ops.blur import reblur
-from .ops.trajectory import uniform_times
 
 OVERLAY_TIMES = 9  # a quadratic drawn through 9 points (subdivided when drawn) looks smooth
 # The offset network pads to 16-pixel blocks: a thinner image is mostly padding (a 100000×1
@@ -65,7 +78,7 @@ class TrajectoryJob:
         return folder / job.rel.parent / f"{job.src.stem}.offsets.npz" if self.save_offsets is not None else job.dest
 
     def __call__(self, job: Job) -> dict:
-        from .overlay import draw_trajectories, magnitude_map
+        from ..render.overlay import draw_trajectories, magnitude_map
 
         img = read_photo(job.src)
         traj = self.predictor(to_float(img))
@@ -145,7 +158,8 @@ class VideoJob:
         self.predictor = self.deblurrer.trajectory_predictor(weights)
 
     def __call__(self, src: Path, dest: Path, *, frames: int, fps: float, boomerang=False, reverse=False, side_by_side=False, progress=None) -> dict:
-        from .video import probe_video, trajectory_frames, write_video
+        from ..io.video import probe_video, write_video
+        from ..render.frames import trajectory_frames
 
         img = read_photo(src)
         image = to_float(img)

@@ -16,6 +16,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ..io.images import as_rgb_uint8
+
 # Sub-pixel precision for OpenCV drawing: coordinates are passed as integers × 2**_SHIFT.
 _SHIFT = 4
 _ONE = 1 << _SHIFT
@@ -30,23 +32,6 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 # ----------------------------------------------------------------------------- inputs
-
-
-def _as_rgb_uint8(image) -> np.ndarray:
-    """``H×W×3`` uint8 RGB from uint8 or float [0, 1] input (grey ``H×W`` and RGBA accepted)."""
-    img = np.asarray(image)
-    if img.ndim == 2:
-        img = img[..., None]
-    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
-        raise ValueError(f"image must be H×W×3 (or H×W, H×W×4), got shape {img.shape}")
-    if img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
-    img = img[..., :3]
-    if img.dtype == np.uint8:
-        return np.ascontiguousarray(img)
-    if np.issubdtype(img.dtype, np.floating):
-        return np.ascontiguousarray((np.clip(img, 0.0, 1.0) * 255.0).round().astype(np.uint8))
-    raise ValueError(f"image must be uint8 or float in [0, 1], got dtype {img.dtype}")
 
 
 def _as_offsets(offsets) -> np.ndarray:
@@ -223,7 +208,7 @@ def draw_trajectories(
     Returns:
         ``H×W×3`` uint8 RGB.
     """
-    rgb = _as_rgb_uint8(image)
+    rgb = as_rgb_uint8(image)
     if callable(offsets):
         h, w = rgb.shape[:2]
         off = None

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.datasets import find_pairs
-from .inference import TrajectoryPredictor, Trajectories, image_to_tensor
-from .io import load_offsets, read_image
+from ..data.datasets import find_pairs
+from ..inference.predictors import Trajectories, TrajectoryPredictor, image_to_tensor
+from ..io import load_offsets, read_image
 from .scoring import score_trajectory
 
 
@@ -84,7 +84,7 @@ def evaluate_deblur(data: Path, *, method: str = "net", weights=None, deblur_wei
     """
     import time
 
-    from .inference import DeblurPredictor
+    from ..inference.predictors import DeblurPredictor
     from .metrics import psnr, ssim
     from .scoring import border_mask
 

@@ -1,0 +1,1 @@
+"""Measuring quality: image/trajectory/video metrics, scoring one estimate, evaluating a dataset."""

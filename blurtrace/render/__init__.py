@@ -1,0 +1,1 @@
+"""Pictures and frames made from trajectories: motion overlays, blur maps, slow-motion frames."""
