@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# More and longer-blur data for the deblurring network: the shipped deblur-unet24 (--init)
+# The command behind the default deblurring weights (deblur-unet24-mix: `bash scripts/train_deblur_mix.sh`,
+# then `bash scripts/train_deblur_mix.sh 16000`, a warm restart to step 16 000).
+# More and longer-blur data for the deblurring network: deblur-unet24 (--init)
 # continued on the 4 313 pairs of scripts/training_data_mix.sh (3.6× its 1 213; end points up to
 # 20 px instead of 12), cosine from 3e-4 over STEPS (default 6 500, one session's worth on two
 # cores; each pair is seen ≈ 12 times) — the first schedule; a longer one resumes with a larger STEPS.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command behind the default deblurring weights (blurtrace/weights/deblur-unet24) and, with
+# The command behind blurtrace/weights/deblur-unet24 (the default deblurring weights until session 15,
+# then the start of deblur-unet24-mix: scripts/train_deblur_mix.sh) and, with
 # `9000 --motion-aware 0 --out weights/runs/deblur-unet24-backbone`, its Table-6 ablation.
 # The deblurring recipe of weights/runs/deblur-alpha1 (1 213 pairs, α from 1.0, 9 000 steps cosine,
 # batch 8 × 96², seed 0) with the U-Net backbone (blurtrace/models/unet.py) instead of
