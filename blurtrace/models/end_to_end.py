@@ -29,7 +29,7 @@ class TrajectoryDeblurNet(nn.Module):
         self.deblur = deblur
 
     def forward(self, blurry: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        params = self.offsets(blurry)
-        # float32 whatever the autocast: what the deblurring network reads from a trajectory (taps,
-        # motion features) is computed in float32, as at run time
-        return self.deblur(blurry, params.float()), params
+        # float32 whatever the autocast (under bf16 the values are bfloat16-rounded): the deblurring
+        # network's taps and motion features and the caller's trajectory loss are computed in float32
+        params = self.offsets(blurry).float()
+        return self.deblur(blurry, params), params

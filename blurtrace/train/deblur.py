@@ -191,7 +191,6 @@ def train_deblur(
             restored, params = run.ddp(batch.blurry) if config.finetune else (run.ddp(batch.blurry, batch.motion), None)
         restored = restored.float()
         if config.finetune:
-            params = params.float()  # the trajectory and its loss in float32 (under bf16 the values are bfloat16-rounded)
             if config.trajectory_loss:
                 terms = trajectory_training_loss(
                     blurry=batch.blurry, sharp=batch.sharp, offsets=trajectory(params, constraint, times), weights=LossWeights(), light=light,
