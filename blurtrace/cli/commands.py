@@ -11,7 +11,7 @@ import shlex
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, Callable, List, Optional
 
 import typer
 
@@ -442,23 +442,41 @@ def synth(
 
 # --------------------------------------------------------------------------- train
 
+# Options both `train` commands take; each command sets its own default.
+TrainData = Annotated[Path, typer.Option("--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output with truth).")]
+TrainOut = Annotated[Path, typer.Option("--out", help="Run folder: checkpoints (last.pt, best.pt), log.jsonl (quality against CPU time), command.txt.")]
+TrainVal = Annotated[Optional[Path], typer.Option("--val", help="Held-out paired folder scored every --val-every steps.")]
+TrainSteps = Annotated[int, typer.Option("--steps", min=1, help="Total steps of the schedule.")]
+TrainStopAfter = Annotated[Optional[int], typer.Option("--stop-after", min=1, help="Stop this call after N more steps (resume later).")]
+TrainBatch = Annotated[int, typer.Option("--batch-size", min=1)]
+TrainCrop = Annotated[int, typer.Option("--crop", min=16, help="Square crop side.")]
+TrainSchedule = Annotated[Schedule, typer.Option("--schedule", help="Decay after warm-up (the paper trains the trajectory network with linear to 0).")]
+TrainPrecisionOpt = Annotated[TrainPrecision, typer.Option("--precision", help=TRAIN_PRECISION_HELP)]
+TrainWarmup = Annotated[int, typer.Option("--warmup", min=0)]
+TrainSeed = Annotated[int, typer.Option("--seed")]
+TrainValEvery = Annotated[int, typer.Option("--val-every", min=1)]
+TrainCheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=1)]
+TrainDevice = Annotated[Device, typer.Option("--device")]
+TrainThreads = Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads (default: PyTorch's choice).")]
+TrainFresh = Annotated[bool, typer.Option("--fresh", help="Ignore an existing checkpoint in --out (default: resume).")]
+
 
 @train_app.command("trajectory", epilog="Examples (the shipped model, see weights/README.md; fine-tuning it on your own pairs):\n\n"
                    "  blurtrace train trajectory --data data/train --val data/val --out runs/traj --steps 20000\n\n"
                    "  blurtrace train trajectory --data my_pairs --out runs/mine --steps 2000 --lr 1e-4 --warmup 0\n"
                    "  --init blurtrace/weights/trajectory-quadratic.safetensors")
 def train_trajectory_cmd(
-    data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output with truth)."),
-    out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, log.jsonl, command.txt."),
-    val: Optional[Path] = typer.Option(None, "--val", help="Held-out paired folder scored every --val-every steps."),
-    steps: int = typer.Option(20_000, "--steps", min=1, help="Total steps of the schedule."),
-    stop_after: Optional[int] = typer.Option(None, "--stop-after", min=1, help="Stop this call after N more steps (resume later)."),
-    batch_size: int = typer.Option(8, "--batch-size", min=1),
-    crop: int = typer.Option(128, "--crop", min=16, help="Square crop side."),
+    data: TrainData,
+    out: TrainOut,
+    val: TrainVal = None,
+    steps: TrainSteps = 20_000,
+    stop_after: TrainStopAfter = None,
+    batch_size: TrainBatch = 8,
+    crop: TrainCrop = 128,
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate (the paper: 1e-4)."),
-    schedule: Schedule = typer.Option(Schedule.linear, "--schedule", help="Decay after warm-up (the paper: linear to 0)."),
-    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
-    warmup: int = typer.Option(200, "--warmup", min=0),
+    schedule: TrainSchedule = Schedule.linear,
+    precision: TrainPrecisionOpt = TrainPrecision.fp32,
+    warmup: TrainWarmup = 200,
     constraint: Constraint = typer.Option(Constraint.quadratic, "--constraint"),
     n_offsets: int = typer.Option(15, "--n-offsets", min=2, help="N, offsets averaged by the blur model."),
     width: int = typer.Option(16, "--width", min=1, help="Channels of the first level (Table 1: 16)."),
@@ -470,53 +488,59 @@ def train_trajectory_cmd(
     reg_weight: float = typer.Option(2e-5, "--reg-weight", min=0.0),
     tv_weight: float = typer.Option(5e-4, "--tv-weight", min=0.0),
     traj_weight: float = typer.Option(0.02, "--traj-weight", min=0.0, help="Weight of the true-trajectory term (synthetic data only)."),
-    seed: int = typer.Option(0, "--seed"),
-    val_every: int = typer.Option(1000, "--val-every", min=1),
-    checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
-    device: Device = typer.Option(Device.auto, "--device"),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (default: PyTorch's choice)."),
+    seed: TrainSeed = 0,
+    val_every: TrainValEvery = 1000,
+    checkpoint_every: TrainCheckpointEvery = 250,
+    device: TrainDevice = Device.auto,
+    threads: TrainThreads = None,
     init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these trajectory weights (e.g. the shipped blurtrace/weights/trajectory-quadratic.safetensors) instead of random ones; the network options must match them."),
-    fresh: bool = typer.Option(False, "--fresh", help="Ignore an existing checkpoint in --out (default: resume)."),
+    fresh: TrainFresh = False,
 ) -> None:
     """Train the trajectory network (Eq. 6–11, plus the true trajectory on synthetic data).
 
     Resumes from OUT/last.pt. Under `torchrun --nproc-per-node K` it trains with
     DistributedDataParallel (gloo on CPU, nccl on CUDA).
     """
-    import torch
-
-    from ..device import resolve_device
     from ..models.offset_net import OffsetNetConfig
     from ..train.losses import LossWeights
     from ..train.trajectory import TrajectoryTrainConfig, train_trajectory
 
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        config = TrajectoryTrainConfig(
+    def config() -> TrajectoryTrainConfig:
+        return TrajectoryTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
             model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
             steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
             seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init), precision=precision.value,
         )
+
+    _run_training(out, config, lambda cfg, dev, progress: train_trajectory(cfg, device=dev, resume=not fresh, stop_after=stop_after, progress=progress),
+                  device=device, threads=threads, steps=steps, shown=("total", "epe"))
+
+
+def _run_training(out: Path, config: Callable[[], object], train: Callable, *, device: Device, threads: Optional[int], steps: int, shown: tuple[str, ...]) -> None:
+    """Build the run's config, resolve the device, record the command in OUT/command.txt and run
+    ``train(config, device, progress)`` under a progress bar; every error mapped to its exit code."""
+    import torch
+
+    from ..device import resolve_device
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        cfg = config()
         dev = resolve_device(device.value)
     except ValueError as e:
         raise _fail(str(e), EXIT_USAGE)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
-    _run_training(out, dev, steps, lambda progress: train_trajectory(config, device=dev, resume=not fresh, stop_after=stop_after, progress=progress), ("total", "epe"))
-
-
-def _run_training(out: Path, dev, steps: int, run, shown: tuple[str, ...]) -> None:
-    """Record the command in OUT/command.txt, run ``run(progress)`` under a progress bar, map errors."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "command.txt", "a") as f:
         f.write(shlex.join(["blurtrace", *sys.argv[1:]]) + "\n")
     _err(f"training on {dev}; checkpoint {out / 'last.pt'}")
     try:
         with _Progress("train", steps) as bar:
-            outcome = run(lambda s, n, t: bar.update(s, " ".join(f"{k} {v:.4g}" for k, v in t.items() if k in shown)))
+            outcome = train(cfg, dev, lambda s, n, t: bar.update(s, " ".join(f"{k} {v:.4g}" for k, v in t.items() if k in shown)))
     except (FileNotFoundError, ValueError) as e:
         raise _fail(str(e), EXIT_USAGE)
     except _environment_errors() as e:
@@ -554,17 +578,17 @@ def train_export(
                    "Fine-tuning the trajectory network with it (at 1/10 of the learning rate):\n\n"
                    "  blurtrace train deblur --data data/train --out runs/joint --finetune-trajectory 0.1")
 def train_deblur_cmd(
-    data: Path = typer.Option(..., "--data", help="Paired folder (GoPro layout, side-by-side, or `blurtrace synth` output)."),
-    out: Path = typer.Option(..., "--out", help="Run folder: checkpoint last.pt, best.pt, log.jsonl, command.txt."),
-    val: Optional[Path] = typer.Option(None, "--val", help="Held-out paired folder scored every --val-every steps."),
-    steps: int = typer.Option(8_000, "--steps", min=1, help="Total steps of the schedule."),
-    stop_after: Optional[int] = typer.Option(None, "--stop-after", min=1, help="Stop this call after N more steps (resume later)."),
-    batch_size: int = typer.Option(8, "--batch-size", min=1),
-    crop: int = typer.Option(96, "--crop", min=16, help="Square crop side."),
+    data: TrainData,
+    out: TrainOut,
+    val: TrainVal = None,
+    steps: TrainSteps = 8_000,
+    stop_after: TrainStopAfter = None,
+    batch_size: TrainBatch = 8,
+    crop: TrainCrop = 96,
     lr: float = typer.Option(5e-4, "--lr", help="Peak learning rate."),
-    schedule: Schedule = typer.Option(Schedule.cosine, "--schedule", help="Decay after warm-up."),
-    precision: TrainPrecision = typer.Option(TrainPrecision.fp32, "--precision", help=TRAIN_PRECISION_HELP),
-    warmup: int = typer.Option(200, "--warmup", min=0),
+    schedule: TrainSchedule = Schedule.cosine,
+    precision: TrainPrecisionOpt = TrainPrecision.fp32,
+    warmup: TrainWarmup = 200,
     width: int = typer.Option(16, "--width", min=1, help="Channels at full resolution (DMPHN: 32)."),
     backbone: Backbone = typer.Option(Backbone.dmphn, "--backbone", help="dmphn: the paper's multi-patch hierarchy; unet: one encoder–decoder with skips, about a third of the cost per pixel at the same width."),
     levels: int = typer.Option(3, "--levels", min=1, max=4, help="dmphn: multi-patch levels, 3 is DMPHN(1-2-4); unet: resolutions, 4 reaches 1/8."),
@@ -576,31 +600,26 @@ def train_deblur_cmd(
     finetune_trajectory: float = typer.Option(0.0, "--finetune-trajectory", min=0.0, help="Fine-tune the trajectory network at this fraction of --lr (0: frozen, its estimates computed once per photo). Export then writes NAME-trajectory.safetensors too."),
     trajectory_loss: float = typer.Option(1.0, "--trajectory-loss", min=0.0, help="When fine-tuning: weight of the trajectory network's own loss (Eq. 11), which keeps its offsets a physical blur."),
     init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones. Weights with fewer --motion-aware convolutions grow into the network: the newly bent ones start at α = 0, the plain convolution they were; weights without --motion-input grow its input channels at zero."),
-    seed: int = typer.Option(0, "--seed"),
-    val_every: int = typer.Option(500, "--val-every", min=1),
-    checkpoint_every: int = typer.Option(250, "--checkpoint-every", min=1),
-    device: Device = typer.Option(Device.auto, "--device"),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (default: PyTorch's choice)."),
-    fresh: bool = typer.Option(False, "--fresh", help="Ignore an existing checkpoint in --out (default: resume)."),
+    seed: TrainSeed = 0,
+    val_every: TrainValEvery = 500,
+    checkpoint_every: TrainCheckpointEvery = 250,
+    device: TrainDevice = Device.auto,
+    threads: TrainThreads = None,
+    fresh: TrainFresh = False,
 ) -> None:
     """Train the deblurring network (DMPHN + motion-aware convolutions, Eq. 16).
 
     The trajectories come from a trajectory network: frozen (estimated once per training photo) or
     fine-tuned along with the deblurring network (--finetune-trajectory). Resumes from OUT/last.pt; under `torchrun --nproc-per-node K` trains with DDP.
     """
-    import torch
-
-    from ..device import resolve_device
     from ..models.deblur_net import DeblurNetConfig
     from ..train.deblur import DeblurTrainConfig, train_deblur
     from ..weights import resolve
 
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    def config() -> DeblurTrainConfig:
         # the motion-aware layers read the trajectory network's parameterisation
         traj_arch = resolve("trajectory", trajectory_weights)[1].get("architecture", {})
-        config = DeblurTrainConfig(
+        return DeblurTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
             model=DeblurNetConfig(backbone=backbone.value, width=width, levels=levels, motion_aware=motion_aware, motion_input=motion_input, alpha=alpha, learn_alpha=not fixed_alpha,
                                   constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
@@ -608,12 +627,9 @@ def train_deblur_cmd(
             trajectory_lr_factor=finetune_trajectory, trajectory_loss=trajectory_loss, init=None if init is None else str(init), steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,
             seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, precision=precision.value,
         )
-        dev = resolve_device(device.value)
-    except ValueError as e:
-        raise _fail(str(e), EXIT_USAGE)
-    except _environment_errors() as e:
-        raise _fail(str(e), EXIT_ENV)
-    _run_training(out, dev, steps, lambda progress: train_deblur(config, device=dev, resume=not fresh, stop_after=stop_after, progress=progress, on_status=_err), ("loss", "psnr"))
+
+    _run_training(out, config, lambda cfg, dev, progress: train_deblur(cfg, device=dev, resume=not fresh, stop_after=stop_after, progress=progress, on_status=_err),
+                  device=device, threads=threads, steps=steps, shown=("loss", "psnr"))
 
 
 # --------------------------------------------------------------------------- eval

@@ -398,10 +398,11 @@ def write_image(
         icc_profile = None
     try:
         with atomic_output(path) as tmp:
+            encode = _Encodable(colour=colour, alpha=alpha, icc=icc_profile, exif=exif)
             if bit_depth == 16:
-                _write_cv2(tmp, fmt, colour, alpha, icc_profile, exif)
+                _write_cv2(tmp, fmt, encode)
             else:
-                _write_pillow(tmp, fmt, colour, alpha, icc_profile, exif, quality)
+                _write_pillow(tmp, fmt, encode, quality=quality)
     except OSError as e:
         raise ImageWriteError(f"{path}: {_os_reason(e)}") from e
 
@@ -449,16 +450,20 @@ def _icc_matches(icc: bytes, *, grey: bool) -> bool:
     return icc[16:20] == (b"GRAY" if grey else b"RGB ")
 
 
-def _write_pillow(
-    tmp: Path,
-    fmt: str,
-    colour: np.ndarray,
-    alpha: np.ndarray | None,
-    icc: bytes | None,
-    exif: bytes | None,
-    quality: int,
-) -> None:
-    """Encode 8-bit ``colour`` (+ ``alpha``) with Pillow into ``tmp``."""
+@dataclass(frozen=True)
+class _Encodable:
+    """What an encoder writes: pixels at the file's bit depth (``colour`` ``(H, W)`` or
+    ``(H, W, 3)``, ``alpha`` ``(H, W)`` or None) and the metadata already checked to fit them."""
+
+    colour: np.ndarray
+    alpha: np.ndarray | None
+    icc: bytes | None
+    exif: bytes | None
+
+
+def _write_pillow(tmp: Path, fmt: str, image: _Encodable, *, quality: int) -> None:
+    """Encode 8-bit pixels with Pillow into ``tmp``."""
+    colour, alpha, icc, exif = image.colour, image.alpha, image.icc, image.exif
     if colour.ndim == 2:
         colour = colour[..., None]
     array = colour if alpha is None else np.concatenate([colour, alpha[..., None]], axis=2)
@@ -477,15 +482,9 @@ def _write_pillow(
         im.save(f, format=fmt, **params)
 
 
-def _write_cv2(
-    tmp: Path,
-    fmt: str,
-    colour: np.ndarray,
-    alpha: np.ndarray | None,
-    icc: bytes | None,
-    exif: bytes | None,
-) -> None:
-    """Encode 16-bit ``colour`` (+ ``alpha``) with OpenCV into ``tmp``."""
+def _write_cv2(tmp: Path, fmt: str, image: _Encodable) -> None:
+    """Encode 16-bit pixels with OpenCV into ``tmp``."""
+    colour, alpha, icc, exif = image.colour, image.alpha, image.icc, image.exif
     if alpha is not None and colour.ndim == 2:
         colour = np.repeat(colour[..., None], 3, axis=2)  # OpenCV cannot write grey+alpha
     bgr = colour if colour.ndim == 2 else colour[..., ::-1]

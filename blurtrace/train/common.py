@@ -22,6 +22,17 @@ SCHEDULES: tuple[str, ...] = ("linear", "cosine", "constant")
 TRAIN_PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
 
+def check_run_fields(config) -> None:
+    """The checks every training config makes of the fields they share (schedule, precision,
+    steps, batch size, crop); raises ``ValueError`` naming what is wrong."""
+    if config.schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {config.schedule!r}")
+    if config.precision not in TRAIN_PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(TRAIN_PRECISIONS)}, not {config.precision!r}")
+    if config.steps < 1 or config.batch_size < 1 or config.crop < 16:
+        raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
+
+
 def load_start_weights(
     model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = (),
     absent: Callable[[str], bool] | None = None, widen: Callable[[str], bool] | None = None,

@@ -16,7 +16,7 @@ from ..inference.predictors import TrajectoryPredictor
 from ..models.deblur_net import DeblurNet, DeblurNetConfig
 from ..models.end_to_end import TrajectoryDeblurNet
 from ..ops.trajectory import trajectory, uniform_times
-from .common import SCHEDULES, TRAIN_PRECISIONS, TrainingRun, load_start_weights
+from .common import TrainingRun, check_run_fields, load_start_weights
 from .losses import LossWeights, trajectory_training_loss
 
 
@@ -64,12 +64,7 @@ class DeblurTrainConfig:
     precision: str = "fp32"
 
     def __post_init__(self) -> None:
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
-        if self.precision not in TRAIN_PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(TRAIN_PRECISIONS)}, not {self.precision!r}")
-        if self.steps < 1 or self.batch_size < 1 or self.crop < 16:
-            raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
+        check_run_fields(self)
         if self.trajectory_lr_factor < 0 or self.trajectory_loss < 0:
             raise ValueError("the trajectory learning-rate factor and loss weight must be ≥ 0")
         if self.finetune and not self.model.reads_trajectory:

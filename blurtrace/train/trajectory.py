@@ -14,7 +14,7 @@ from ..inference.precision import autocast
 from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
-from .common import SCHEDULES, TRAIN_PRECISIONS, TrainingRun, load_start_weights
+from .common import TrainingRun, check_run_fields, load_start_weights
 from .losses import LossWeights, trajectory_training_loss
 
 
@@ -53,12 +53,7 @@ class TrajectoryTrainConfig:
 
     def __post_init__(self) -> None:
         check_light(self.light)
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
-        if self.precision not in TRAIN_PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(TRAIN_PRECISIONS)}, not {self.precision!r}")
-        if self.steps < 1 or self.batch_size < 1 or self.crop < 16:
-            raise ValueError("steps ≥ 1, batch size ≥ 1 and crop ≥ 16 are required")
+        check_run_fields(self)
 
     def to_dict(self) -> dict:
         return asdict(self)
