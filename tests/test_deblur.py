@@ -279,6 +279,43 @@ def test_init_grows_trajectory_input_channels_from_the_same_output(pairs, tmp_pa
                      device=torch.device("cpu"))
 
 
+def test_init_grows_middle_blocks_from_the_same_output(pairs, tmp_path, tiny_weights):
+    """A U-Net with 2 middle blocks loads into one with 4: the new blocks' second convolutions
+    start at zero (so they add nothing), their first ones keep a random start (so they learn);
+    the grown network computes what the loaded one did. Fewer blocks than the weights: refused."""
+    from dataclasses import replace
+
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    two = replace(TINY, backbone="unet", alpha=1.0)
+    torch.manual_seed(0)
+    one = DeblurNet(two).eval()
+    with torch.no_grad():
+        for p in one.parameters():
+            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
+    export(one.state_dict(), tmp_path / "two.safetensors", task="deblur", architecture=two.to_dict(), info={})
+    four = replace(two, middle_blocks=4)
+    train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=four,
+                         init=str(tmp_path / "two.safetensors")), device=torch.device("cpu"))
+    state = torch.load(tmp_path / "o" / "last.pt", map_location="cpu", weights_only=False)["model"]
+    for k in (2, 3):
+        assert not state[f"unet.middle.{k}.conv2.weight"].any() and not state[f"unet.middle.{k}.conv2.bias"].any()
+        assert state[f"unet.middle.{k}.conv1.weight"].abs().sum() > 0
+    big = DeblurNet(four).eval()
+    big.load_state_dict(state)
+    blurry, params = torch.rand(1, 3, 32, 32), torch.randn(1, 4, 32, 32) * 3
+    with torch.no_grad():
+        torch.testing.assert_close(big(blurry, params), one(blurry, params))
+    moved = train_deblur(_config(pairs, tmp_path / "t", steps=2, val=None, model=four, init=str(tmp_path / "two.safetensors")),
+                         device=torch.device("cpu"))
+    assert moved.model.unet.middle[3].conv2.weight.abs().sum() > 0  # the new blocks learn
+    export(state, tmp_path / "four.safetensors", task="deblur", architecture=four.to_dict(), info={})
+    with pytest.raises(ValueError, match="do not fit"):
+        train_deblur(_config(pairs, tmp_path / "s", steps=1, val=None, model=two, init=str(tmp_path / "four.safetensors")),
+                     device=torch.device("cpu"))
+
+
 def test_motion_follows_crops_and_flips(pairs):
     """Attached trajectory parameters are cut and mirrored with their image: a horizontal flip
     negates Δx, a transpose swaps Δx and Δy."""

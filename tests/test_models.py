@@ -73,7 +73,8 @@ DEBLUR_CONFIGS = [
 ] + [DeblurNetConfig(width=4, levels=2, motion_aware=1, constraint="none", n_offsets=5, learn_alpha=False)] + [
     DeblurNetConfig(backbone="unet", width=4, levels=levels, motion_aware=ma, n_offsets=5)
     for levels, ma in ((1, 1), (2, 0), (3, 2), (4, 4))
-] + [DeblurNetConfig(backbone="unet", width=4, levels=3, motion_aware=ma, motion_input=True, n_offsets=5) for ma in (0, 1)]
+] + [DeblurNetConfig(backbone="unet", width=4, levels=3, motion_aware=ma, motion_input=True, n_offsets=5) for ma in (0, 1)] + [
+    DeblurNetConfig(backbone="unet", width=4, levels=3, motion_aware=1, middle_blocks=4, n_offsets=5)]
 
 
 def _wake(net: DeblurNet) -> DeblurNet:
@@ -83,7 +84,7 @@ def _wake(net: DeblurNet) -> DeblurNet:
     return net
 
 
-@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"{c.backbone}-L{c.levels}-ma{c.motion_aware}{'-mi' if c.motion_input else ''}-{c.constraint}")
+@pytest.mark.parametrize("config", DEBLUR_CONFIGS, ids=lambda c: f"{c.backbone}-L{c.levels}-ma{c.motion_aware}{'-mi' if c.motion_input else ''}-m{c.middle_blocks}-{c.constraint}")
 def test_deblur_net_forward_backward(config):
     torch.manual_seed(0)
     net = _wake(DeblurNet(config))
@@ -184,6 +185,11 @@ def test_deblur_net_bad_config_and_inputs():
         DeblurNetConfig(backbone="resnet")
     with pytest.raises(ValueError, match="unet backbone only"):
         DeblurNetConfig(motion_input=True)
+    with pytest.raises(ValueError, match="unet setting"):
+        DeblurNetConfig(middle_blocks=3)
+    with pytest.raises(ValueError, match="middle_blocks"):
+        DeblurNetConfig(backbone="unet", middle_blocks=0)
+    assert len(DeblurNet(DeblurNetConfig(backbone="unet", width=4, levels=3, middle_blocks=5)).unet.middle) == 5
     net = DeblurNet(DeblurNetConfig(width=4, levels=1))
     with pytest.raises(ValueError, match="reads the trajectory"):
         net(torch.rand(1, 3, 16, 16))

@@ -594,12 +594,13 @@ def train_deblur_cmd(
     levels: int = typer.Option(3, "--levels", min=1, max=4, help="dmphn: multi-patch levels, 3 is DMPHN(1-2-4); unet: resolutions, 4 reaches 1/8."),
     motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
     motion_input: bool = typer.Option(False, "--motion-input", help="U-Net only: also feed each pixel's trajectory (length, orientation, bow; the same run either way in time) to its first convolution."),
+    middle_blocks: int = typer.Option(2, "--middle-blocks", min=1, help="U-Net only: residual blocks at its lowest resolution (more: deeper where a block is cheapest on a CPU)."),
     alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1); with --init, α comes from the weights."),
     fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
     trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Trajectory network the motion-aware layers read (default: the shipped one)."),
     finetune_trajectory: float = typer.Option(0.0, "--finetune-trajectory", min=0.0, help="Fine-tune the trajectory network at this fraction of --lr (0: frozen, its estimates computed once per photo). Export then writes NAME-trajectory.safetensors too."),
     trajectory_loss: float = typer.Option(1.0, "--trajectory-loss", min=0.0, help="When fine-tuning: weight of the trajectory network's own loss (Eq. 11), which keeps its offsets a physical blur."),
-    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones. Weights with fewer --motion-aware convolutions grow into the network: the newly bent ones start at α = 0, the plain convolution they were; weights without --motion-input grow its input channels at zero."),
+    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these deblurring weights (e.g. the shipped blurtrace/weights/deblur-motion-aware.safetensors) instead of random ones. Weights with fewer --motion-aware convolutions grow into the network: the newly bent ones start at α = 0, the plain convolution they were; weights without --motion-input grow its input channels at zero; weights with fewer --middle-blocks grow new blocks that add nothing until trained."),
     seed: TrainSeed = 0,
     val_every: TrainValEvery = 500,
     checkpoint_every: TrainCheckpointEvery = 250,
@@ -621,7 +622,7 @@ def train_deblur_cmd(
         traj_arch = resolve("trajectory", trajectory_weights)[1].get("architecture", {})
         return DeblurTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
-            model=DeblurNetConfig(backbone=backbone.value, width=width, levels=levels, motion_aware=motion_aware, motion_input=motion_input, alpha=alpha, learn_alpha=not fixed_alpha,
+            model=DeblurNetConfig(backbone=backbone.value, width=width, levels=levels, motion_aware=motion_aware, motion_input=motion_input, middle_blocks=middle_blocks, alpha=alpha, learn_alpha=not fixed_alpha,
                                   constraint=traj_arch.get("constraint", "quadratic"), n_offsets=traj_arch.get("n_offsets", 15)),
             trajectory_weights=None if trajectory_weights is None else str(trajectory_weights),
             trajectory_lr_factor=finetune_trajectory, trajectory_loss=trajectory_loss, init=None if init is None else str(init), steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup,

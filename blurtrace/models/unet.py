@@ -27,16 +27,16 @@ class UNetBody(nn.Module):
     and the motion-aware taps (or ``None``) → residual ``(B, 3, H, W)``.
 
     Stage ``i`` has ``width·2**i`` channels at ``1/2**i`` resolution and two residual blocks in
-    the encoder and two in the decoder.
+    the encoder and two in the decoder; the lowest resolution has ``middle_blocks``.
     """
 
-    def __init__(self, *, width: int, levels: int, motion_aware: int, alpha: float, learn_alpha: bool, in_channels: int = 3) -> None:
+    def __init__(self, *, width: int, levels: int, motion_aware: int, alpha: float, learn_alpha: bool, in_channels: int = 3, middle_blocks: int = 2) -> None:
         super().__init__()
         ch = [width * 2**i for i in range(levels)]
         self.stem = conv3x3(in_channels, width)
         self.encoders = nn.ModuleList([nn.Sequential(ResBlock(c), ResBlock(c)) for c in ch[:-1]])
         self.downs = nn.ModuleList([conv3x3(ch[i], ch[i + 1], stride=2) for i in range(levels - 1)])
-        self.middle = nn.Sequential(ResBlock(ch[-1]), ResBlock(ch[-1]))
+        self.middle = nn.Sequential(*(ResBlock(ch[-1]) for _ in range(middle_blocks)))
         self.ups = nn.ModuleList([nn.ConvTranspose2d(ch[i + 1], ch[i], 2, stride=2) for i in range(levels - 1)])
         # decoder stages below full resolution; the full-resolution one is ``finest``
         self.decoders = nn.ModuleList([nn.Sequential(ResBlock(c), ResBlock(c)) for c in ch[1:-1]])

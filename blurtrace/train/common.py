@@ -36,6 +36,7 @@ def check_run_fields(config) -> None:
 def load_start_weights(
     model: torch.nn.Module, *, task: str, weights: str, config_type, expected, free: tuple[str, ...] = (),
     absent: Callable[[str], bool] | None = None, widen: Callable[[str], bool] | None = None,
+    kept: Callable[[str], bool] | None = None,
 ) -> None:
     """Load exported weights (``--init``) into a new run's ``model``.
 
@@ -43,7 +44,9 @@ def load_start_weights(
     ``free`` fields, whose values the weights themselves carry (e.g. a learned α's start). It is
     read through ``config_type`` so that a manifest written before a field existed holds its default.
     Parameters the weights lack are refused unless ``absent(name)`` allows them; those start at
-    zero (e.g. the α of a convolution the loaded network did not bend, ``train.deblur``). A weight
+    zero (e.g. the α of a convolution the loaded network did not bend, ``train.deblur``), or keep
+    the network's own initialisation where ``kept(name)`` says so (the first convolution of a new
+    residual block whose last one starts at zero: the block adds nothing yet, and still learns). A weight
     that ``widen(name)`` allows may have fewer input channels (dim 1) than the network's: the
     extra ones start at zero, so the new inputs change nothing until training moves them.
     """
@@ -72,7 +75,8 @@ def load_start_weights(
         raise ValueError(f"{path}: its tensors do not fit the network (missing {refused}, unexpected {unexpected})")
     with torch.no_grad():
         for name in missing:
-            own[name].zero_()  # the state dict shares storage with the parameters and buffers
+            if kept is None or not kept(name):
+                own[name].zero_()  # the state dict shares storage with the parameters and buffers
 
 
 def lr_factor(step: int, *, steps: int, warmup: int, schedule: str) -> float:

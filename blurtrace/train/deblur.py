@@ -161,11 +161,13 @@ def train_deblur(
     if config.init and run.state.step == 0:  # α lives in the weights; --alpha only starts a fresh network
         # weights with fewer motion-aware convolutions grow into this network: a newly bent one
         # starts at α = 0, where Eq. 16 is the plain convolution it replaces (same weights); a
-        # network without motion input grows its stem's motion channels at zero. Either way the run
-        # starts from exactly the loaded network's output
+        # network without motion input grows its stem's motion channels at zero; a U-Net with fewer
+        # middle blocks grows new ones whose second convolution starts at zero (residual 0). Each way
+        # the run starts from exactly the loaded network's output
         load_start_weights(run.model.deblur if config.finetune else run.model, task="deblur", weights=config.init,
-                           config_type=DeblurNetConfig, expected=config.model, free=("alpha", "motion_aware", "motion_input"),
-                           absent=lambda name: name.endswith(".alpha"), widen=lambda name: name == "unet.stem.weight")
+                           config_type=DeblurNetConfig, expected=config.model, free=("alpha", "motion_aware", "motion_input", "middle_blocks"),
+                           absent=lambda name: name.endswith(".alpha") or name.startswith("unet.middle."),
+                           kept=lambda name: name.startswith("unet.middle.") and ".conv1." in name, widen=lambda name: name == "unet.stem.weight")
     device = run.device
     status = on_status or (lambda msg: None)
     data = PairedImages(find_pairs(Path(config.data)))
