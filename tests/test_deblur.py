@@ -212,6 +212,21 @@ def test_init_takes_alpha_from_the_weights_whatever_alpha_says(pairs, tmp_path, 
                      device=torch.device("cpu"))
 
 
+def _exported_trained_looking(config, path):
+    """A network with random non-zero weights (a fresh one's output convolution is zero, which
+    would hide what growing changes; every α at 1), exported to ``path``; returned in eval mode."""
+    from blurtrace.models.deblur_net import DeblurNet
+    from blurtrace.weights import export
+
+    torch.manual_seed(0)
+    net = DeblurNet(config).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
+    export(net.state_dict(), path, task="deblur", architecture=config.to_dict(), info={})
+    return net
+
+
 def test_init_grows_the_motion_aware_stage_from_the_same_output(pairs, tmp_path, tiny_weights):
     """Weights with fewer motion-aware convolutions load into a network with more: the newly bent
     ones start at α = 0 (Eq. 16 is then conv2d), so the grown network computes what the loaded
@@ -221,12 +236,7 @@ def test_init_grows_the_motion_aware_stage_from_the_same_output(pairs, tmp_path,
     from blurtrace.models.deblur_net import DeblurNet
     from blurtrace.weights import export
 
-    torch.manual_seed(0)
-    one = DeblurNet(replace(TINY, alpha=1.0)).eval()
-    with torch.no_grad():  # a trained-looking network: the output convolution starts at zero
-        for p in one.parameters():
-            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
-    export(one.state_dict(), tmp_path / "one.safetensors", task="deblur", architecture=replace(TINY, alpha=1.0).to_dict(), info={})
+    one = _exported_trained_looking(replace(TINY, alpha=1.0), tmp_path / "one.safetensors")
     grown = replace(TINY, motion_aware=3)
     train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=grown,
                          init=str(tmp_path / "one.safetensors")), device=torch.device("cpu"))
@@ -254,12 +264,7 @@ def test_init_grows_trajectory_input_channels_from_the_same_output(pairs, tmp_pa
     from blurtrace.weights import export
 
     plain = replace(TINY, backbone="unet", alpha=1.0)
-    torch.manual_seed(0)
-    one = DeblurNet(plain).eval()
-    with torch.no_grad():
-        for p in one.parameters():
-            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
-    export(one.state_dict(), tmp_path / "plain.safetensors", task="deblur", architecture=plain.to_dict(), info={})
+    one = _exported_trained_looking(plain, tmp_path / "plain.safetensors")
     grown = replace(plain, motion_input=True)
     train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=grown,
                          init=str(tmp_path / "plain.safetensors")), device=torch.device("cpu"))
@@ -289,12 +294,7 @@ def test_init_grows_middle_blocks_from_the_same_output(pairs, tmp_path, tiny_wei
     from blurtrace.weights import export
 
     two = replace(TINY, backbone="unet", alpha=1.0)
-    torch.manual_seed(0)
-    one = DeblurNet(two).eval()
-    with torch.no_grad():
-        for p in one.parameters():
-            p.copy_(torch.randn_like(p) * 0.1 + (1.0 if p.dim() == 0 else 0.0))
-    export(one.state_dict(), tmp_path / "two.safetensors", task="deblur", architecture=two.to_dict(), info={})
+    one = _exported_trained_looking(two, tmp_path / "two.safetensors")
     four = replace(two, middle_blocks=4)
     train_deblur(_config(pairs, tmp_path / "o", steps=1, val=None, lr=0.0, warmup=0, model=four,
                          init=str(tmp_path / "two.safetensors")), device=torch.device("cpu"))
