@@ -594,7 +594,7 @@ def train_deblur_cmd(
     levels: int = typer.Option(3, "--levels", min=1, max=4, help="dmphn: multi-patch levels, 3 is DMPHN(1-2-4); unet: resolutions, 4 reaches 1/8."),
     motion_aware: int = typer.Option(1, "--motion-aware", min=0, max=4, help="Motion-aware convolutions in the last decoder stage (0: the plain backbone)."),
     motion_input: bool = typer.Option(False, "--motion-input", help="U-Net only: also feed each pixel's trajectory (length, orientation, bow; the same run either way in time) to its first convolution."),
-    middle_blocks: int = typer.Option(2, "--middle-blocks", min=1, help="U-Net only: residual blocks at its lowest resolution (more: deeper where a block is cheapest on a CPU)."),
+    middle_blocks: int = typer.Option(2, "--middle-blocks", min=1, help="U-Net only: residual blocks at its lowest resolution (1/8 with --levels 4, where it sees the longest blur whole)."),
     alpha: float = typer.Option(0.1, "--alpha", help="Initial α of Eq. 16 (the paper: 0.1); with --init, α comes from the weights."),
     fixed_alpha: bool = typer.Option(False, "--fixed-alpha", help="Keep α fixed instead of learning it."),
     trajectory_weights: Optional[Path] = typer.Option(None, "--trajectory-weights", dir_okay=False, help="Trajectory network the motion-aware layers read (default: the shipped one)."),
