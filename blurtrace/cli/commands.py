@@ -420,13 +420,14 @@ def synth(
     max_blur: float = typer.Option(12.0, "--max-blur", min=0.0, help="Largest background endpoint displacement, pixels."),
     noise: float = typer.Option(0.01, "--noise", min=0.0, help="Largest Gaussian noise σ (values in [0, 1])."),
     gt_times: int = typer.Option(9, "--gt-times", min=3, help="Times the true trajectory and frames are stored at (odd)."),
+    defocus: float = typer.Option(0.0, "--defocus", min=0.0, max=32.0, help="Largest lens-blur radius (pixels) of an out-of-focus background, kept in the sharp image too; half the pairs get some, moving objects stay in focus. 0: all in focus."),
 ) -> None:
     """Make blurry/sharp pairs with true trajectories and true frames."""
     from ..data.synth import SynthConfig, synthesize
 
     w, h = _size(size)
     try:
-        config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times)
+        config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times, defocus=defocus)
     except ValueError as e:
         raise _fail(str(e), EXIT_USAGE)
     try:

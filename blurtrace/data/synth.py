@@ -4,7 +4,8 @@ A scene is a background photo plus, for ``dynamic``, foreground sprites; each la
 its own backward map (``motion.py``). The blurry image is the mean of many instant frames in
 **linear light** with sub-frame spacing ≤ 1 px (so no ghosting), then noise and 8-bit
 quantisation — the physical exposure integral of Eq. 1 rather than the paper's Eq. 3 shortcut.
-The sharp image is the instant frame at ``s = 0``. Output (DESIGN §4)::
+The sharp image is the instant frame at ``s = 0``. With ``defocus`` part of the background is
+lens-blurred first (``defocus.py``), in the sharp image too. Output (DESIGN §4)::
 
     OUT/blur/NAME.png  OUT/sharp/NAME.png  OUT/gt/NAME.npz  OUT/frames/NAME.npy
 
@@ -37,6 +38,7 @@ from ..io import (
 from ..ops.color import linear_to_srgb, srgb_to_linear
 from ..ops.grid import sample
 from ..ops.trajectory import uniform_times
+from .defocus import defocus_background
 from .motion import (
     FlowMotion,
     RigidMotion,
@@ -63,6 +65,9 @@ class SynthConfig:
         gt_times: how many equally spaced times the truth is stored at (odd, ≥ 3).
         max_objects: most foreground sprites in ``dynamic`` scenes.
         photo_scale: range of the downscale applied to the photo before cropping (crisper detail).
+        defocus: largest lens-blur radius, pixels, of the background's out-of-focus part (half
+            the samples get some; sprites stay in focus); 0 keeps everything in focus and the
+            samples exactly as without this option.
     """
 
     height: int = 256
@@ -73,6 +78,7 @@ class SynthConfig:
     gt_times: int = 9
     max_objects: int = 3
     photo_scale: tuple[float, float] = (0.5, 1.0)
+    defocus: float = 0.0
 
     def __post_init__(self) -> None:
         check_motion(self.motion)
@@ -82,6 +88,8 @@ class SynthConfig:
             raise ValueError("gt_times must be odd and ≥ 3 (the middle time is the sharp frame)")
         if not 0 < self.photo_scale[0] <= self.photo_scale[1]:
             raise ValueError("photo_scale must be an increasing pair of positive numbers")
+        if not 0 <= self.defocus <= 32:
+            raise ValueError("defocus must be a radius between 0 and 32 pixels")
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,9 @@ def render_sample(photos: Sequence[np.ndarray], config: SynthConfig, rng: np.ran
     ch, cw = h + 2 * margin, w + 2 * margin
     photo = photos[rng.integers(len(photos))]
     bg = srgb_to_linear(torch.from_numpy(_photo_canvas(photo, ch, cw, rng, config.photo_scale)).permute(2, 0, 1).float())
+    if config.defocus > 0:
+        # its own stream, so the scene (motion, sprites, noise) is the one rendered without defocus
+        bg = defocus_background(bg, rng.spawn(1)[0], max_radius=config.defocus)
     if config.motion == "flow":
         bg_motion: Motion = sample_flow(rng, ch, cw, max_extent=config.max_extent)
         sprites: list[_Sprite] = []
