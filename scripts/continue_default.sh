@@ -10,9 +10,11 @@
 #            block there costs the multiply-adds of one at full resolution but little time on a CPU;
 #   crop144  context: 4 crops of 144² a step instead of 8 of 96² (1.1× the pixels): a 20-px blur is
 #            a fifth of a 96² crop, and the 1/8-resolution stage sees 12×12 cells of it.
+#   defocus  data: the pairs plus 1 000 with a partly out-of-focus background kept in the sharp
+#            target (scripts/training_data_defocus.sh), so the network stops sharpening bokeh.
 #   bash scripts/continue_default.sh [STEPS [M]]   (default 3000 steps, M = 6)
 # Environment: THREADS (default 2), LR (peak, default 1e-4; cosine to 0 after 100 warm-up steps),
-# VARIANTS (default "mix midM crop144"). A variant already scored is not scored again.
+# VARIANTS (default "mix midM crop144 defocus"). A variant already scored is not scored again.
 # Runs live in data/continue-default/NAME-STEPS (git-ignored) and resume. Prints the table and writes
 # it to data/results/continue-default-STEPS.md (held-out PSNR, gain over the blurry input and over
 # the control, SSIM, parameters, CPU-hours of the run).
@@ -27,18 +29,23 @@ DATA=$(bash scripts/training_data_mix.sh)
 source scripts/deblur_recipe.sh
 common=("${DEBLUR_RECIPE[@]}" --backbone unet --width 24 --levels 4 --motion-aware 1 --steps "$STEPS" --lr "${LR:-1e-4}"
         --warmup 100 --precision bf16 --threads "${THREADS:-2}" --init blurtrace/weights/deblur-unet24-mix.safetensors)
-declare -A extra=([mix]="" [mid$M]="--middle-blocks $M" [crop144]="--crop 144 --batch-size 4")
-VARIANTS=${VARIANTS:-mix mid$M crop144}
+declare -A extra=([mix]="" [mid$M]="--middle-blocks $M" [crop144]="--crop 144 --batch-size 4" [defocus]="--data DEFOCUS")
+VARIANTS=${VARIANTS:-mix mid$M crop144 defocus}
 for v in $VARIANTS; do
-  [[ -v "extra[$v]" ]] || { echo "unknown variant $v (mix, mid$M, crop144)" >&2; exit 2; }
+  [[ -v "extra[$v]" ]] || { echo "unknown variant $v (mix, mid$M, crop144, defocus)" >&2; exit 2; }
 done
 work=data/continue-default
+# the defocus pairs are rendered only when that variant is still to run (≈ 25 min on one core)
+if [[ " $VARIANTS " == *" defocus "* && ! -s $work/defocus-$STEPS/heldout.json ]]; then
+  extra[defocus]="--data $(bash scripts/training_data_defocus.sh)"
+fi
 for v in $VARIANTS; do
   run=$work/$v-$STEPS
   [[ -s $run/heldout.json ]] && continue
   OMP_NUM_THREADS=${THREADS:-2} $B train deblur --data "$DATA" "${common[@]}" ${extra[$v]} --out "$run"
   $B train export "$run/last.pt" --name "deblur-$v" --dest "$run/export" > /dev/null
-  $B eval deblur "$EVAL" --method net --deblur-weights "$run/export/deblur-$v.safetensors" --json | tail -1 > "$run/heldout.json.tmp"
+  $B eval deblur "$EVAL" --method net --deblur-weights "$run/export/deblur-$v.safetensors" --json > "$run/heldout.jsonl"
+  tail -1 "$run/heldout.jsonl" > "$run/heldout.json.tmp"  # the mean; the lines before it: each scene
   mv "$run/heldout.json.tmp" "$run/heldout.json"
 done
 mkdir -p data/results
@@ -47,7 +54,8 @@ out=data/results/continue-default-$STEPS.md
 import json, os, sys
 import torch
 work, steps, m = sys.argv[1], sys.argv[2], sys.argv[3]
-names = {"mix": "the default as it is (control)", f"mid{m}": f"grown to {m} middle blocks", "crop144": "4 crops of 144² a step"}
+names = {"mix": "the default as it is (control)", f"mid{m}": f"grown to {m} middle blocks", "crop144": "4 crops of 144² a step",
+         "defocus": "+ 1 000 pairs with defocused backgrounds"}
 names = {v: label for v, label in names.items() if os.path.exists(f"{work}/{v}-{steps}/heldout.json")}
 mean = {v: json.load(open(f"{work}/{v}-{steps}/heldout.json"))["mean"] for v in names}
 print(f"| deblur-unet24-mix and {steps} more steps | held-out PSNR (dB) | gain over blurry (dB) | over the control (dB) | SSIM | parameters | CPU-h |")

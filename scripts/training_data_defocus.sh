@@ -14,5 +14,8 @@ mkdir -p "$OUT"
 for motion in dynamic camera flow camera-long dynamic-long; do
   [ -d "$OUT/$motion" ] || cp -al "$mix/$motion" "$OUT/$motion"
 done
-OMP_NUM_THREADS=1 $B synth data/photos/tiles/train "$OUT/dynamic-defocus" --count 1000 --motion dynamic --seed 21 --size 192x192 --max-blur 12 --defocus 6 >&2
+for seed in 21 22; do  # two halves on two cores
+  OMP_NUM_THREADS=1 $B synth data/photos/tiles/train "$OUT/dynamic-defocus-$seed" --count 500 --motion dynamic --seed $seed --size 192x192 --max-blur 12 --defocus 6 >&2 &
+done
+wait
 echo "$OUT"
