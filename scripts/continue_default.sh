@@ -12,9 +12,11 @@
 #            a fifth of a 96² crop, and the 1/8-resolution stage sees 12×12 cells of it.
 #   defocus  data: the pairs plus 1 000 with a partly out-of-focus background kept in the sharp
 #            target (scripts/training_data_defocus.sh), so the network stops sharpening bokeh.
+#   deadleaves  data: the pairs plus 1 000 cut from procedural dead-leaves images
+#            (scripts/training_data_dead_leaves.sh): more than the ≈ 50 photos' edges.
 #   bash scripts/continue_default.sh [STEPS [M]]   (default 3000 steps, M = 6)
 # Environment: THREADS (default 2), LR (peak, default 1e-4; cosine to 0 after 100 warm-up steps),
-# VARIANTS (default "mix midM crop144 defocus"). A variant already scored is not scored again.
+# VARIANTS (default "mix midM crop144 defocus deadleaves"). A variant already scored is not scored again.
 # Runs live in data/continue-default/NAME-STEPS (git-ignored) and resume. Prints the table and writes
 # it to data/results/continue-default-STEPS.md (held-out PSNR, gain over the blurry input and over
 # the control, SSIM, parameters, CPU-hours of the run).
@@ -29,15 +31,18 @@ DATA=$(bash scripts/training_data_mix.sh)
 source scripts/deblur_recipe.sh
 common=("${DEBLUR_RECIPE[@]}" --backbone unet --width 24 --levels 4 --motion-aware 1 --steps "$STEPS" --lr "${LR:-1e-4}"
         --warmup 100 --precision bf16 --threads "${THREADS:-2}" --init blurtrace/weights/deblur-unet24-mix.safetensors)
-declare -A extra=([mix]="" [mid$M]="--middle-blocks $M" [crop144]="--crop 144 --batch-size 4" [defocus]="--data DEFOCUS")
-VARIANTS=${VARIANTS:-mix mid$M crop144 defocus}
+declare -A extra=([mix]="" [mid$M]="--middle-blocks $M" [crop144]="--crop 144 --batch-size 4" [defocus]="--data DEFOCUS" [deadleaves]="--data DEADLEAVES")
+VARIANTS=${VARIANTS:-mix mid$M crop144 defocus deadleaves}
 for v in $VARIANTS; do
-  [[ -v "extra[$v]" ]] || { echo "unknown variant $v (mix, mid$M, crop144, defocus)" >&2; exit 2; }
+  [[ -v "extra[$v]" ]] || { echo "unknown variant $v (mix, mid$M, crop144, defocus, deadleaves)" >&2; exit 2; }
 done
 work=data/continue-default
-# the defocus pairs are rendered only when that variant is still to run (≈ 25 min on one core)
+# extra pairs are rendered only when their variant is still to run (≈ 10–15 min on two cores)
 if [[ " $VARIANTS " == *" defocus "* && ! -s $work/defocus-$STEPS/heldout.json ]]; then
   extra[defocus]="--data $(bash scripts/training_data_defocus.sh)"
+fi
+if [[ " $VARIANTS " == *" deadleaves "* && ! -s $work/deadleaves-$STEPS/heldout.json ]]; then
+  extra[deadleaves]="--data $(bash scripts/training_data_dead_leaves.sh)"
 fi
 for v in $VARIANTS; do
   run=$work/$v-$STEPS
@@ -55,7 +60,7 @@ import json, os, sys
 import torch
 work, steps, m = sys.argv[1], sys.argv[2], sys.argv[3]
 names = {"mix": "the default as it is (control)", f"mid{m}": f"grown to {m} middle blocks", "crop144": "4 crops of 144² a step",
-         "defocus": "+ 1 000 pairs with defocused backgrounds"}
+         "defocus": "+ 1 000 pairs with defocused backgrounds", "deadleaves": "+ 1 000 dead-leaves pairs"}
 names = {v: label for v, label in names.items() if os.path.exists(f"{work}/{v}-{steps}/heldout.json")}
 mean = {v: json.load(open(f"{work}/{v}-{steps}/heldout.json"))["mean"] for v in names}
 print(f"| deblur-unet24-mix and {steps} more steps | held-out PSNR (dB) | gain over blurry (dB) | over the control (dB) | SSIM | parameters | CPU-h |")

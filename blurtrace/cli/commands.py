@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 train_app = typer.Typer(help="Train models on your own data.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score models on a dataset folder (paper tables, benchmarks).", no_args_is_help=True)
-photos_app = typer.Typer(help="Fetch the freely licensed photos we train on (package registries only).", no_args_is_help=True)
+photos_app = typer.Typer(help="Training images: fetch the freely licensed photos (package registries only), cut tiles, make dead leaves.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(photos_app, name="photos")
@@ -757,6 +757,34 @@ def photos_tiles(cache: Path = typer.Option(Path("data/photos"), "--cache", help
     from ..data import photos
 
     raise typer.Exit(photos.main(["tiles", "--cache", str(cache)]) or 0)
+
+
+@photos_app.command("dead-leaves", epilog="Example:\n\n  blurtrace photos dead-leaves data/photos/dead-leaves --count 300 --colours-from data/photos/tiles/train")
+def photos_dead_leaves(
+    out_dir: Path = typer.Argument(..., help="Folder to write dead-leaves-NNNNN.png into (a photo folder for `blurtrace synth`)."),
+    colours_from: Path = typer.Option(..., "--colours-from", help="Folder of photos whose pixels make the palette."),
+    count: int = typer.Option(100, "--count", min=1, help="Number of images."),
+    size: str = typer.Option("512x512", "--size", help="Image size WIDTHxHEIGHT."),
+    seed: int = typer.Option(0, "--seed", help="Image i depends only on (seed, i): reruns resume."),
+    min_radius: float = typer.Option(1.0, "--min-radius", min=0.5, help="Smallest disc radius, pixels."),
+    max_radius: float = typer.Option(100.0, "--max-radius", min=0.5, help="Largest disc radius, pixels."),
+) -> None:
+    """Procedural training images: dead leaves (random discs, radii ∝ r^-3) in real photos' colours."""
+    from ..data.dead_leaves import write_dead_leaves
+
+    w, h = _size(size)
+    if min_radius > max_radius:
+        raise _fail("--min-radius must not exceed --max-radius", EXIT_USAGE)
+    try:
+        with _Progress("dead leaves", count) as bar:
+            made = write_dead_leaves(out_dir, count=count, size=(w, h), colours_from=colours_from, seed=seed,
+                                     radius=(min_radius, max_radius), progress=bar.update)
+    except FileNotFoundError as e:
+        raise _fail(str(e), EXIT_USAGE)
+    except KeyboardInterrupt:
+        raise _fail("interrupted: written images are kept, rerun the same command to resume", 130)
+    _err(f"{made} images written, {count - made} already present, in {out_dir}")
+    typer.echo(str(out_dir))
 
 
 def main() -> None:
