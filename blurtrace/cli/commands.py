@@ -430,14 +430,21 @@ def synth(
         config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times, defocus=defocus)
     except ValueError as e:
         raise _fail(str(e), EXIT_USAGE)
+    _generate("synth", out_dir, count, lambda update: synthesize(photos_dir, out_dir, count=count, config=config, seed=seed, progress=update),
+              done="pairs rendered", kept="complete pairs")
+
+
+def _generate(label: str, out_dir: Path, count: int, make: Callable[[Callable[[int], None]], int], *, done: str, kept: str) -> None:
+    """Run a resumable generator ``make(progress) -> how many made now`` with a progress bar; print
+    the folder on stdout. Missing inputs are usage errors; Ctrl-C keeps what is complete."""
     try:
-        with _Progress("synth", count) as bar:
-            made = synthesize(photos_dir, out_dir, count=count, config=config, seed=seed, progress=bar.update)
+        with _Progress(label, count) as bar:
+            made = make(bar.update)
     except FileNotFoundError as e:
         raise _fail(str(e), EXIT_USAGE)
     except KeyboardInterrupt:
-        raise _fail("interrupted: complete pairs are kept, rerun the same command to resume", 130)
-    _err(f"{made} pairs rendered, {count - made} already present, in {out_dir}")
+        raise _fail(f"interrupted: {kept} are kept, rerun the same command to resume", 130)
+    _err(f"{made} {done}, {count - made} already present, in {out_dir}")
     typer.echo(str(out_dir))
 
 
@@ -775,16 +782,10 @@ def photos_dead_leaves(
     w, h = _size(size)
     if min_radius > max_radius:
         raise _fail("--min-radius must not exceed --max-radius", EXIT_USAGE)
-    try:
-        with _Progress("dead leaves", count) as bar:
-            made = write_dead_leaves(out_dir, count=count, size=(w, h), colours_from=colours_from, seed=seed,
-                                     radius=(min_radius, max_radius), progress=bar.update)
-    except FileNotFoundError as e:
-        raise _fail(str(e), EXIT_USAGE)
-    except KeyboardInterrupt:
-        raise _fail("interrupted: written images are kept, rerun the same command to resume", 130)
-    _err(f"{made} images written, {count - made} already present, in {out_dir}")
-    typer.echo(str(out_dir))
+    _generate("dead leaves", out_dir, count,
+              lambda update: write_dead_leaves(out_dir, count=count, size=(w, h), colours_from=colours_from, seed=seed,
+                                               radius=(min_radius, max_radius), progress=update),
+              done="images written", kept="written images")
 
 
 def main() -> None:
