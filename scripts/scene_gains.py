@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import statistics
 from pathlib import Path
 
 
@@ -41,6 +43,10 @@ def main() -> None:
     mb = sum(d[0] for d in diffs) / len(diffs)
     mo = sum(d[1] for d in diffs) / len(diffs)
     print(f"| mean of {len(diffs)} | | {mb:+.2f} | {mo:+.2f} | {mo - mb:+.2f} |")
+    if len(diffs) > 1:
+        # paired scenes: how far the mean difference could move by the draw of scenes alone
+        sd = statistics.stdev(go - gb for gb, go in diffs)
+        print(f"\nper-scene differences: standard deviation {sd:.2f} dB, standard error of their mean {sd / math.sqrt(len(diffs)):.3f} dB")
 
 
 if __name__ == "__main__":
