@@ -5,10 +5,13 @@
     python benchmarks/speed.py --method net --method deconv > data/results/speed.jsonl
     python scripts/deblur_metrics.py motion-aware > data/results/deblur-metrics.json
     python scripts/deblur_metrics.py backbone > data/results/deblur-backbone-metrics.json
+    python scripts/deblur_metrics.py backbone-mix > data/results/deblur-backbone-mix-metrics.json
     blurtrace train export weights/runs/deblur-unet24-mix/last.pt --name deblur-unet24-mix \
         --default --metrics data/results/deblur-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet24-backbone/last.pt --name deblur-unet24-backbone \
         --dest weights/ablations --metrics data/results/deblur-backbone-metrics.json --data-note "..."
+    blurtrace train export weights/runs/deblur-unet24-backbone-mix/last.pt --name deblur-unet24-backbone-mix \
+        --dest weights/ablations --metrics data/results/deblur-backbone-mix-metrics.json --data-note "..."
 
 Seconds per image are left out: `eval deblur` times whatever else the machine is doing; the
 speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory (data/results/big_photo.txt from benchmarks/big_photo.sh) are added for
@@ -42,9 +45,12 @@ def gopro(name: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", choices=("motion-aware", "backbone"))
+    # which evaluate_deblur.sh result each model's figures come from
+    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix"}
+    ap.add_argument("model", choices=tuple(results))
     args = ap.parse_args()
-    own = mean("deblur-dynamic-net.jsonl" if args.model == "motion-aware" else "deblur-dynamic-backbone.jsonl")
+    run = results[args.model]
+    own = mean(f"deblur-dynamic-{run}.jsonl")
     held_out = {
         "command": "bash scripts/evaluate_deblur.sh",
         "pairs": own["count"],
@@ -55,11 +61,11 @@ def main() -> None:
     }
     metrics: dict = {"held_out_dynamic_640x360": held_out}
     if args.model == "motion-aware":
-        # the default was continued from deblur-unet24 on more data and has no ablation twin; the
-        # motion-aware margin is measured on deblur-unet24 and its twin (backbone)
+        # the default was continued from deblur-unet24 on more data; its own twin (backbone-mix) has
+        # its own entry, and deblur-unet24's figure shows what the continuation added
         held_out["continued_from_deblur_unet24_psnr_db"] = round(mean("deblur-dynamic-unet24.jsonl")["psnr"], 2)
         held_out["psnr_db_true_trajectory_endpoints"] = round(mean("deblur-dynamic-net-true.jsonl")["psnr"], 2)
-        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro-net.jsonl")
+        metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
         speed = RESULTS / "speed.jsonl"
         if speed.exists():
             rows = [json.loads(line) for line in speed.read_text().splitlines() if line.strip()]
@@ -78,7 +84,7 @@ def main() -> None:
             if found:
                 metrics["memory_6000x4000_cli_peak_gb"] = round(int(found.group(1)) / 1e6, 2)
     else:
-        metrics["gopro_pairs_psnr_db"] = gopro("deblur-gopro-backbone.jsonl")
+        metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
     print(json.dumps(metrics, indent=1))
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Figures for the README's deblurring table (paper Tables 5-6): blurry input, the backbone alone,
 # the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution;
-# for the default U-Net (deblur-unet24-mix), the U-Net it was continued from (deblur-unet24, with its
-# ablation twin) and the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin).
+# for the default U-Net (deblur-unet24-mix, with its ablation twin), the U-Net it was continued from
+# (deblur-unet24, with its twin) and the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin).
 #   bash scripts/evaluate_deblur.sh
 # Scores the held-out set of scripts/heldout_set.sh; needs the ablation weights exported by
 # `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
@@ -10,11 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
-# the networks scored, as result-name=weights; "net" is the shipped default (no twin: it continued
-# deblur-unet24 on more data), then each earlier motion-aware model followed by its ablation twin
-# (trained identically without the motion-aware layer)
+# the networks scored, as result-name=weights: each motion-aware model followed by its ablation twin
+# (trained identically without the motion-aware layer); "net" is the shipped default
 NETS=(
   net=blurtrace/weights/deblur-unet24-mix.safetensors
+  backbone-mix=weights/ablations/deblur-unet24-backbone-mix.safetensors
   unet24=blurtrace/weights/deblur-unet24.safetensors
   backbone=weights/ablations/deblur-unet24-backbone.safetensors
   dmphn=blurtrace/weights/deblur-motion-aware.safetensors
