@@ -16,8 +16,9 @@ done
 wait
 OUT=data/train-mix-dead-leaves
 mkdir -p "$OUT"
-for motion in dynamic camera flow camera-long dynamic-long; do
-  [ -d "$OUT/$motion" ] || cp -al "$mix/$motion" "$OUT/$motion"
+for sub in "$mix"/*/; do  # every folder of the mix, whatever it holds
+  sub=$(basename "$sub")
+  [ -d "$OUT/$sub" ] || cp -al "$mix/$sub" "$OUT/$sub"
 done
 for seed in 31 32; do
   OMP_NUM_THREADS=1 $B synth "$DL" "$OUT/dynamic-dead-leaves-$seed" --count 500 --motion dynamic --seed $seed --size 192x192 --max-blur 12 >&2 &

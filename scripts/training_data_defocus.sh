@@ -11,8 +11,9 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 mix=$(bash scripts/training_data_mix.sh)
 OUT=data/train-mix-defocus
 mkdir -p "$OUT"
-for motion in dynamic camera flow camera-long dynamic-long; do
-  [ -d "$OUT/$motion" ] || cp -al "$mix/$motion" "$OUT/$motion"
+for sub in "$mix"/*/; do  # every folder of the mix, whatever it holds
+  sub=$(basename "$sub")
+  [ -d "$OUT/$sub" ] || cp -al "$mix/$sub" "$OUT/$sub"
 done
 for seed in 21 22; do  # two halves on two cores
   OMP_NUM_THREADS=1 $B synth data/photos/tiles/train "$OUT/dynamic-defocus-$seed" --count 500 --motion dynamic --seed $seed --size 192x192 --max-blur 12 --defocus 6 >&2 &
