@@ -9,14 +9,14 @@ CONFIGS = [
     OffsetNetConfig(constraint=c, n_offsets=5, width=4, blocks=1, head=h)
     for c in ("none", "linear", "bilinear", "quadratic")
     for h in ("transposed", "bilinear")
-] + [OffsetNetConfig(constraint="quadratic", n_offsets=5, width=4, blocks=1, head="bilinear", input_scale=2)]
+] + [OffsetNetConfig(constraint="quadratic", n_offsets=5, width=4, blocks=1, head="bilinear", input_scale=s, guided=g) for s, g in ((2, False), (1, True), (2, True))]
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.constraint}-{c.head}-x{c.input_scale}")
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.constraint}-{c.head}-x{c.input_scale}" + "-guided" * c.guided)
 def test_offset_net_forward_backward(config):
     torch.manual_seed(0)
     net = OffsetNet(config)
-    x = torch.rand(2, 3, 37, 29)  # not a multiple of 16: padded inside, cropped back
+    x = torch.rand(2, config.in_channels, 37, 29)  # not a multiple of 16: padded inside, cropped back
     y = net(x)
     assert y.shape == (2, num_channels(config.constraint, 5), 37, 29)
     y.square().mean().backward()

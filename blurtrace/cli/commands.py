@@ -502,6 +502,7 @@ def train_trajectory_cmd(
     device: TrainDevice = Device.auto,
     threads: TrainThreads = None,
     init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these trajectory weights (e.g. the shipped blurtrace/weights/trajectory-quadratic.safetensors) instead of random ones; the network options must match them."),
+    guide: Optional[str] = typer.Option(None, "--guide", help="Train a guided network: it reads, beside the photo, what these deblurring weights (a file or an installed name, e.g. deblur-unet24-mix) make of it. --init from blind weights starts it from their exact output."),
     fresh: TrainFresh = False,
 ) -> None:
     """Train the trajectory network (Eq. 6–11, plus the true trajectory on synthetic data).
@@ -516,8 +517,9 @@ def train_trajectory_cmd(
     def config() -> TrajectoryTrainConfig:
         return TrajectoryTrainConfig(
             data=str(data), out=str(out), val=None if val is None else str(val),
-            model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale),
-            steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value,
+            model=OffsetNetConfig(constraint=constraint.value, n_offsets=n_offsets, width=width, blocks=blocks, head=head.value, input_scale=input_scale,
+                                  guided=guide is not None),
+            steps=steps, batch_size=batch_size, crop=crop, lr=lr, schedule=schedule.value, warmup=warmup, light=light.value, guide=guide,
             weights=LossWeights(ssim=ssim_weight, reg=reg_weight, tv=tv_weight, trajectory=traj_weight),
             seed=seed, val_every=val_every, checkpoint_every=checkpoint_every, init=None if init is None else str(init), precision=precision.value,
         )

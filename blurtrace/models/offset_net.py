@@ -36,6 +36,9 @@ class OffsetNetConfig:
         input_scale: 1 reads the photo as is; 2 reads it at half resolution (area-averaged) and
             returns offsets upsampled and doubled to input pixels — blur trajectories are smooth,
             so a quarter of the compute buys the same receptive field over twice the blur length.
+        guided: the network reads a sharp estimate of the photo (e.g. the deblurring network's
+            output) beside the blurry photo, 6 input channels: with both, the trajectory is what
+            blurs one into the other (Eq. 3), a matching problem rather than a blind one.
     """
 
     constraint: str = "quadratic"
@@ -45,6 +48,7 @@ class OffsetNetConfig:
     kernel: int = 5
     head: str = "transposed"
     input_scale: int = 1
+    guided: bool = False
 
     def __post_init__(self) -> None:
         if self.input_scale not in (1, 2, 4):
@@ -54,6 +58,10 @@ class OffsetNetConfig:
             raise ValueError(f"head must be one of {', '.join(HEADS)}, not {self.head!r}")
         if self.n_offsets < 2 or self.width < 1 or self.blocks < 0 or self.kernel % 2 == 0:
             raise ValueError("n_offsets ≥ 2, width ≥ 1, blocks ≥ 0 and an odd kernel are required")
+
+    @property
+    def in_channels(self) -> int:
+        return 6 if self.guided else 3
 
     @property
     def out_channels(self) -> int:
@@ -101,14 +109,16 @@ class Level(nn.Sequential):
 class OffsetNet(nn.Module):
     """Blurry image ``(B, 3, H, W)`` in [0, 1] → raw trajectory parameters ``(B, C, H, W)``.
 
-    Any ``H, W``: the input is padded to a multiple of 16 by reflection and the output cropped.
+    A guided network (``config.guided``) reads ``(B, 6, H, W)``: the blurry photo, then a sharp
+    estimate of it. Any ``H, W``: the input is padded to a multiple of 16 by reflection and the
+    output cropped.
     """
 
     def __init__(self, config: OffsetNetConfig = OffsetNetConfig()) -> None:
         super().__init__()
         self.config = config
         w, b, k = config.width, config.blocks, config.kernel
-        self.level1 = Level(12, w, stride=1, blocks=b, kernel=k)
+        self.level1 = Level(4 * config.in_channels, w, stride=1, blocks=b, kernel=k)
         self.level2 = Level(w, 2 * w, stride=2, blocks=b, kernel=k)
         self.level3 = Level(2 * w, 4 * w, stride=2, blocks=b, kernel=k)
         self.bottleneck1 = Bottleneck(4 * w, 8 * w, 4 * w)
@@ -131,6 +141,9 @@ class OffsetNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, blurry: torch.Tensor) -> torch.Tensor:
+        if blurry.shape[1] != self.config.in_channels:
+            what = "the blurry photo and a sharp estimate" if self.config.guided else "an RGB photo"
+            raise ValueError(f"the offset network reads {what} ({self.config.in_channels} channels), got {blurry.shape[1]}")
         k = self.config.input_scale
         if k == 1:
             return self._forward(blurry)
@@ -149,7 +162,7 @@ class OffsetNet(nn.Module):
         if ph or pw:
             mode = "reflect" if h > ph and w > pw else "replicate"
             x = F.pad(x, (0, pw, 0, ph), mode=mode)
-        x = F.pixel_unshuffle(x, 2)  # space to depth: (B, 12, H/2, W/2)
+        x = F.pixel_unshuffle(x, 2)  # space to depth: (B, 4·in_channels, H/2, W/2), the photo's 12 first
         e1 = self.level1(x)
         e2 = self.level2(e1)
         e3 = self.level3(e2)

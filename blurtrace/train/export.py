@@ -87,6 +87,8 @@ def export_checkpoint(checkpoint: Path, *, name: str, dest: Path | None = None, 
         beside = folder / trained_with["file"]
         if beside.exists() and sha256_file(beside) == trained_with["sha256"]:
             meta["trajectory_model"] = trained_with["file"]
+    if task == "trajectory" and notes["config"].get("guide"):
+        meta["guide"] = notes["config"]["guide"]  # the deblurring weights whose estimate it reads
     export(tensors, folder / file, task=task, architecture=architecture, info=meta)
     register(folder, name=name, file=file, task=task, architecture=architecture, info=info, default=default)
     return folder / file

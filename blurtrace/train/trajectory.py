@@ -11,6 +11,7 @@ import torch
 from ..data.datasets import PairedImages, find_pairs
 from ..evaluation.scoring import score_trajectory
 from ..inference.precision import autocast
+from ..models.end_to_end import TrajectoryDeblurNet
 from ..models.offset_net import OffsetNet, OffsetNetConfig
 from ..ops.color import check_light
 from ..ops.trajectory import trajectory, uniform_times
@@ -50,10 +51,13 @@ class TrajectoryTrainConfig:
     refresh_every: int = 500
     init: str | None = None
     precision: str = "fp32"
+    guide: str | None = None
 
     def __post_init__(self) -> None:
         check_light(self.light)
         check_run_fields(self)
+        if self.model.guided != (self.guide is not None):
+            raise ValueError("a guided offset network needs guide (deblurring weights), and guide needs a guided network")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,13 +77,36 @@ class TrainOutcome:
     step: int
 
 
+FIRST_CONV = "level1.0.weight"  # the convolution that reads the (space-to-depth) input
+
+
+def sharp_estimate_input(deblur_weights: str, *, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``(B, 3, H, W)`` blurry → ``(B, 6, H, W)``: the photo and the frozen deblurring network's
+    estimate of it (along its own trajectory network's estimate), the input of a guided network."""
+    from ..inference.predictors import DeblurPredictor
+
+    predictor = DeblurPredictor(method="net", weights=deblur_weights, device=str(device))
+    offsets = predictor.trajectory_predictor().model
+    net = TrajectoryDeblurNet(offsets=offsets, deblur=predictor.model).requires_grad_(False)
+
+    @torch.no_grad()
+    def fn(blurry: torch.Tensor) -> torch.Tensor:
+        with autocast(predictor.precision, device):
+            sharp = net(blurry.contiguous(memory_format=torch.channels_last))[0].float()
+        return torch.cat((blurry, sharp.clamp(0, 1).contiguous()), 1)
+
+    return fn
+
+
 def _val_key(scores: dict) -> float:
     """Lower is better: trajectory EPE where truth exists, else negative reblur PSNR."""
     return scores.get("epe", -scores["reblur_psnr"])
 
 
-def validate(model: OffsetNet, data: PairedImages, *, light: str, limit: int, device: torch.device) -> dict[str, float]:
-    """Mean figures over the first ``limit`` validation images (whole images, no crops)."""
+def validate(model: OffsetNet, data: PairedImages, *, light: str, limit: int, device: torch.device,
+             guide: Callable[[torch.Tensor], torch.Tensor] | None = None) -> dict[str, float]:
+    """Mean figures over the first ``limit`` validation images (whole images, no crops);
+    a guided network reads ``guide(blurry)`` beside each."""
     model.eval()
     cfg = model.config
     sums: dict[str, float] = {}
@@ -90,7 +117,7 @@ def validate(model: OffsetNet, data: PairedImages, *, light: str, limit: int, de
             s = data.sharp[i].unsqueeze(0).float().div(255).to(device)
             t = data.true[i]
             scores = score_trajectory(
-                model(b), constraint=cfg.constraint, n_offsets=cfg.n_offsets, blurry=b, sharp=s, light=light,
+                model(b if guide is None else guide(b)), constraint=cfg.constraint, n_offsets=cfg.n_offsets, blurry=b, sharp=s, light=light,
                 true=None if t is None else t.unsqueeze(0).float().to(device),
                 true_times=None if data.times is None else data.times.to(device),
             )
@@ -116,15 +143,18 @@ def train_trajectory(
     run = TrainingRun(config, lambda: OffsetNet(config.model), config_type=TrajectoryTrainConfig, device=device, resume=resume,
                       stop_after=stop_after, progress=progress)
     if config.init and run.state.step == 0:
-        load_start_weights(run.model, task="trajectory", weights=config.init, config_type=OffsetNetConfig, expected=config.model)
+        # a guided network grows from a blind one: the sharp estimate's inputs start at zero
+        load_start_weights(run.model, task="trajectory", weights=config.init, config_type=OffsetNetConfig, expected=config.model,
+                           free=("guided",), widen=lambda name: config.model.guided and name == FIRST_CONV)
     device = run.device
+    guide = None if config.guide is None else sharp_estimate_input(config.guide, device=device)
     data = PairedImages(find_pairs(Path(config.data)))
     val = PairedImages(find_pairs(Path(config.val))[: config.val_limit]) if config.val else None
     n_times = uniform_times(config.model.n_offsets, device=device)
     for rng in run.steps():
         batch = data.batch(rng, config.batch_size, config.crop).to(device)
         with autocast(config.precision, device):
-            params = run.ddp(batch.blurry)
+            params = run.ddp(batch.blurry if guide is None else guide(batch.blurry))
         params = params.float()  # bfloat16-rounded under bf16; the trajectory, blur model and loss run in float32
         offsets = trajectory(params, config.model.constraint, n_times)
         pred_true = None if batch.true is None else trajectory(params, config.model.constraint, batch.times)
@@ -137,7 +167,7 @@ def train_trajectory(
         run.optimizer.step()
         run.stepped({k: float(v.detach()) for k, v in terms.items()})
         if run.validation_due(val is not None):
-            run.validated(validate(run.model, val, light=config.light, limit=config.val_limit, device=device), key=_val_key)
+            run.validated(validate(run.model, val, light=config.light, limit=config.val_limit, device=device, guide=guide), key=_val_key)
         if run.state.step % config.refresh_every == 0:
             # pick up pairs a concurrent `blurtrace synth` has finished since: a pair counts once
             # its blurry image (written last) exists; ranks may differ here, harmlessly, since
