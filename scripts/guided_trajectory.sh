@@ -58,6 +58,10 @@ for v, label in names.items():
     t, d = last(f"{work}/{v}-{steps}/trajectory.jsonl"), last(f"{work}/{v}-{steps}/deblur.json")
     state = torch.load(f"{work}/{v}-{steps}/last.pt", map_location="cpu", weights_only=False)["state"]
     print(f"| {label} | {t['epe']:.2f} | {t['reblur_psnr_valid']:.2f} | {d['psnr']:.2f} (blurry {d['blurry_psnr']:.2f}) | {d['seconds']:.2f} | {state['cpu_seconds'] / 3600:.2f} |")
+if "guided" in names:  # how much the guided network reads the estimate: its first convolution's weights per input
+    w = torch.load(f"{work}/guided-{steps}/last.pt", map_location="cpu", weights_only=False)["model"]["level1.0.weight"]
+    print(f"\nguided, first convolution: mean |w| {float(w[:, :12].abs().mean()):.4f} on the photo's channels, "
+          f"{float(w[:, 12:].abs().mean()):.4f} on the estimate's (zero at the start)")
 PY
 mv "$out.tmp" "$out"
 cat "$out"
