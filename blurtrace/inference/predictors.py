@@ -108,8 +108,8 @@ class TrajectoryPredictor:
 
     Guided weights (``OffsetNetConfig.guided``) name the deblurring weights they read (metadata
     ``guide``): the photo is traced by the default blind network, deblurred along that, and the
-    guided network traces it again from the photo and its deblurred estimate (two networks
-    more: about ten times the time of a blind estimate)."""
+    guided network traces it again from the photo and its deblurred estimate (the time of a
+    whole ``deblur`` on top of two blind estimates)."""
 
     def __init__(self, *, weights: str | Path | None = None, device: str = "auto", tile: int = 1024, overlap: int = 128, ensemble: int = 1,
                  precision: str = "auto") -> None:
