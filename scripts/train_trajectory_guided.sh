@@ -6,8 +6,11 @@
 # The shipped recipe (scripts/train_trajectory.sh) in bfloat16, on the 1 213 pairs no shipped network
 # saw (scripts/training_data_unseen.sh); every call resumes, so it runs in slices across sessions.
 #   STOP_AFTER=N bash scripts/train_trajectory_guided.sh [STEPS]   (default 12000)
-# Run folder weights/runs/trajectory-guided (checkpoint, command.txt, log.jsonl).
+# Environment: OUT (run folder, default weights/runs/trajectory-guided), STOP_AFTER=N, THREADS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=$(bash scripts/training_data_unseen.sh)
-OUT=${OUT:-weights/runs/trajectory-guided} bash scripts/train_trajectory.sh "${1:-12000}" --data "$DATA" --guide deblur-unet24-mix --precision bf16
+B=${BLURTRACE:-.venv/bin/blurtrace}
+DATA=$(bash scripts/training_data_unseen.sh)  # (it prepares the photos and tiles too)
+source scripts/trajectory_recipe.sh
+$B train trajectory --data "$DATA" --out "${OUT:-weights/runs/trajectory-guided}" --steps "${1:-12000}" "${TRAJECTORY_RECIPE[@]}" \
+  --guide deblur-unet24-mix --precision bf16 --threads "${THREADS:-2}" ${STOP_AFTER:+--stop-after "$STOP_AFTER"}
