@@ -57,14 +57,15 @@ names = {v: label for v, label in names.items() if os.path.exists(f"{work}/{v}-{
 last = lambda path: json.loads(open(path).read().splitlines()[-1])["mean"]
 print(f"| {steps} steps of the trajectory network | held-out EPE (px) | reblur where Eq. 3 holds (dB) | deblur PSNR with them (dB) | s per 640×360 deblur | CPU-h |")
 print("|---|---|---|---|---|---|")
+checkpoints = {v: torch.load(f"{work}/{v}-{steps}/last.pt", map_location="cpu", weights_only=False) for v in names}
 for v, label in names.items():
     t, d = last(f"{work}/{v}-{steps}/trajectory.jsonl"), last(f"{work}/{v}-{steps}/deblur.json")
-    state = torch.load(f"{work}/{v}-{steps}/last.pt", map_location="cpu", weights_only=False)["state"]
-    print(f"| {label} | {t['epe']:.2f} | {t['reblur_psnr_valid']:.2f} | {d['psnr']:.2f} (blurry {d['blurry_psnr']:.2f}) | {d['seconds']:.2f} | {state['cpu_seconds'] / 3600:.2f} |")
+    print(f"| {label} | {t['epe']:.2f} | {t['reblur_psnr_valid']:.2f} | {d['psnr']:.2f} (blurry {d['blurry_psnr']:.2f}) | {d['seconds']:.2f} | {checkpoints[v]['state']['cpu_seconds'] / 3600:.2f} |")
 for v in (v for v in names if v.endswith("guided")):  # how much a guided network reads the estimate: its first convolution's weights per input
-    w = torch.load(f"{work}/{v}-{steps}/last.pt", map_location="cpu", weights_only=False)["model"]["level1.0.weight"]
-    print(f"\n{v}, first convolution: mean |w| {float(w[:, :12].abs().mean()):.4f} on the photo's channels, "
-          f"{float(w[:, 12:].abs().mean()):.4f} on the estimate's" + (" (zero at the start)" if v == "guided" else ""))
+    w = checkpoints[v]["model"]["level1.0.weight"]
+    photo = w.shape[1] // 2  # the space-to-depth photo's channels come first, the estimate's after (OffsetNetConfig.guided)
+    print(f"\n{v}, first convolution: mean |w| {float(w[:, :photo].abs().mean()):.4f} on the photo's channels, "
+          f"{float(w[:, photo:].abs().mean()):.4f} on the estimate's" + (" (zero at the start)" if v == "guided" else ""))
 PY
 mv "$out.tmp" "$out"
 cat "$out"
