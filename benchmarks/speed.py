@@ -1,6 +1,6 @@
 """Speed and memory of trajectory estimation and deblurring on this machine.
 
-    python benchmarks/speed.py [--weights W] [--threads 2] [--ensemble K] [--precision P] [--big]
+    python benchmarks/speed.py [--weights W] [--threads 2] [--ensemble K] [--precision P] [--big] [--system-malloc]
 
 Prints one JSON line per measurement: 1280×720 trajectory (best of 3), 1280×720 deblur with
 each --method (after the trajectory; best of 3 for the network), and with --big the time and
@@ -12,6 +12,9 @@ The first line is a yardstick for the machine, not for blurtrace: the plain Tabl
 trajectory issue quotes at ≈ 1.7 s on this kind of machine. These shared virtual machines run
 up to 3× slower on some days; the yardstick printed beside a figure tells how fast the machine
 ran that day (how the issue measured its 1.7 s is not known, so the ratio to it is a rough guide).
+
+After the yardstick, like the ``blurtrace`` command, it lets the allocator keep freed memory
+(``blurtrace/allocator.py``); ``--system-malloc`` measures with glibc's defaults instead.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import numpy as np
 import torch
 from timing import best_of  # benchmarks/timing.py (the script's folder is on the path)
 
+from blurtrace.allocator import keep_freed_memory
 from blurtrace.inference.precision import PRECISIONS
 from blurtrace.inference.predictors import DeblurPredictor, TrajectoryPredictor
 from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
@@ -40,6 +44,7 @@ def main() -> None:
     ap.add_argument("--method", choices=("net", "deconv"), action="append", help="deblurring method(s) to time (default: net)")
     ap.add_argument("--ensemble", type=int, default=1, help="test-time ensemble size (1, 2, 4 or 8)")
     ap.add_argument("--precision", choices=PRECISIONS, default="auto", help="the networks' arithmetic (blurtrace.inference.precision)")
+    ap.add_argument("--system-malloc", action="store_true", help="leave glibc's allocator as it is (the blurtrace command tunes it)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not args.skip_small:
@@ -50,6 +55,9 @@ def main() -> None:
             secs = best_of(lambda: plain(x))
         print(json.dumps({"what": "yardstick: plain Table-1 network 1280x720 fp32", "seconds": round(secs, 3), "issue_reference_seconds": 1.7,
                           "ratio_to_issue_reference": round(secs / 1.7, 2), "threads": args.threads}))
+    # after the yardstick, which keeps measuring the machine with glibc's defaults
+    tuned = False if args.system_malloc else keep_freed_memory()
+    print(json.dumps({"what": "allocator", "keeps_freed_memory": tuned}))
     pred = TrajectoryPredictor(weights=args.weights, device="cpu", ensemble=args.ensemble, precision=args.precision)
     rng = np.random.default_rng(0)
     img = rng.random((720, 1280, 3), dtype=np.float32)

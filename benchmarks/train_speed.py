@@ -5,10 +5,11 @@
 backward, clipping, Adam; for the trajectory network (batch 8, 128×128, the shipped layout) forward,
 the reblur + true-trajectory loss (Eq. 6–11), backward, Adam.
 
-    python benchmarks/train_speed.py [--network deblur|trajectory] [--steps 20] [--threads 2]
+    python benchmarks/train_speed.py [--network deblur|trajectory] [--steps 20] [--threads 2] [--precision P] [--system-malloc]
 
 Prints one JSON line per precision: seconds per step (median of ``--steps`` after 3 warm-up steps).
-Run it on an otherwise idle machine.
+Run it on an otherwise idle machine. Like ``blurtrace train``, it lets the allocator keep freed
+memory (``blurtrace/allocator.py``) unless ``--system-malloc``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import time
 
 import torch
 
+from blurtrace.allocator import keep_freed_memory
 from blurtrace.inference.precision import autocast
 from blurtrace.models.deblur_net import BACKBONES, DeblurNet, DeblurNetConfig
 from blurtrace.models.offset_net import OffsetNet, OffsetNetConfig
@@ -87,7 +89,11 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=24, help="deblurring network width")
     ap.add_argument("--levels", type=int, default=4, help="deblurring network levels")
     ap.add_argument("--motion-aware", type=int, default=1)
+    ap.add_argument("--precision", choices=("fp32", "bf16"), action="append", help="time only this precision (repeatable; default both)")
+    ap.add_argument("--system-malloc", action="store_true", help="leave glibc's allocator as it is (blurtrace train tunes it)")
     args = ap.parse_args()
+    if not args.system_malloc:
+        keep_freed_memory()
     torch.set_num_threads(args.threads)
     if args.network == "deblur":
         config = DeblurNetConfig(backbone=args.backbone, width=args.width, levels=args.levels, motion_aware=args.motion_aware)
@@ -97,7 +103,7 @@ def main() -> None:
         config = OffsetNetConfig(head="bilinear")
         crop = args.crop or 128
         make = lambda: trajectory_step(config, batch=args.batch_size, crop=crop)  # noqa: E731
-    for precision in ("fp32", "bf16"):
+    for precision in args.precision or ("fp32", "bf16"):
         s = seconds_per_step(make, precision=precision, steps=args.steps)
         print(json.dumps({"network": args.network, "precision": precision, "seconds_per_step": round(s, 4), "threads": args.threads,
                           "batch_size": args.batch_size, "crop": crop, "model": config.__dict__}), flush=True)

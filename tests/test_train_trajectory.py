@@ -27,6 +27,13 @@ def test_init_starts_from_the_shipped_weights_and_refuses_a_different_network(tm
     r = runner.invoke(app, [*common, "--out", str(tmp_path / "other"), "--width", "8"])
     assert r.exit_code == EXIT_USAGE and "network, not" in r.stderr
 
+    # the input scale changes no tensor: full-resolution weights start a half-resolution network
+    r = runner.invoke(app, [*common, "--out", str(tmp_path / "half"), "--input-scale", "2"])
+    assert r.exit_code == 0, r.output
+    state = torch.load(tmp_path / "half" / "last.pt", map_location="cpu", weights_only=False)
+    assert state["config"]["model"]["input_scale"] == 2
+    assert all(torch.equal(shipped[k], state["model"][k]) for k in shipped)
+
 
 def test_bf16_autocasts_the_forward_pass_only(tmp_path, photo_dir):
     synthesize(photo_dir, tmp_path / "pairs", count=2, config=SynthConfig(height=40, width=48, motion="dynamic", max_extent=3, gt_times=5), seed=0)

@@ -24,7 +24,9 @@ app = typer.Typer(
     help="Recover how a photo was blurred — a time-ordered exposure trajectory for every pixel — "
     "then deblur it, draw the motion, or turn it into a slow-motion video.",
     epilog="Examples:\n\n  blurtrace deblur photo.jpg\n\n  blurtrace trajectory photo.jpg --overlay\n\n"
-    "  blurtrace video photo.jpg --frames 60 out.mp4\n\n  blurtrace deblur holiday/ -r -o sharp/",
+    "  blurtrace video photo.jpg --frames 60 out.mp4\n\n  blurtrace deblur holiday/ -r -o sharp/\n\n"
+    "Environment: BLURTRACE_SYSTEM_MALLOC=1 leaves the C allocator as it is (by default blurtrace lets "
+    "glibc keep freed memory for reuse: faster networks on CPU, a higher peak memory; see the README).",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -501,7 +503,7 @@ def train_trajectory_cmd(
     checkpoint_every: TrainCheckpointEvery = 250,
     device: TrainDevice = Device.auto,
     threads: TrainThreads = None,
-    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these trajectory weights (e.g. the shipped blurtrace/weights/trajectory-quadratic.safetensors) instead of random ones; the network options must match them."),
+    init: Optional[Path] = typer.Option(None, "--init", exists=True, dir_okay=False, help="Start a new run from these trajectory weights (e.g. the shipped blurtrace/weights/trajectory-quadratic.safetensors) instead of random ones; the network options must match them, but for --input-scale (e.g. adapting full-resolution weights to a half-resolution input) and --guide (a guided network grows from blind weights)."),
     guide: Optional[str] = typer.Option(None, "--guide", help="Train a guided network: it reads, beside the photo, what these deblurring weights (a file or an installed name, e.g. deblur-unet24-mix) make of it. --init from blind weights starts it from their exact output."),
     fresh: TrainFresh = False,
 ) -> None:
@@ -791,6 +793,9 @@ def photos_dead_leaves(
 
 
 def main() -> None:
+    from ..allocator import keep_freed_memory
+
+    keep_freed_memory()  # freed activations are reused instead of faulted in anew (blurtrace/allocator.py)
     try:
         app()
     except KeyboardInterrupt:

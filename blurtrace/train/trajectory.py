@@ -143,9 +143,10 @@ def train_trajectory(
     run = TrainingRun(config, lambda: OffsetNet(config.model), config_type=TrajectoryTrainConfig, device=device, resume=resume,
                       stop_after=stop_after, progress=progress)
     if config.init and run.state.step == 0:
-        # a guided network grows from a blind one: the sharp estimate's inputs start at zero
+        # a guided network grows from a blind one: the sharp estimate's inputs start at zero; the
+        # input scale changes no tensor, only the photo's resolution, so it may differ from the start's
         load_start_weights(run.model, task="trajectory", weights=config.init, config_type=OffsetNetConfig, expected=config.model,
-                           free=("guided",), widen=lambda name: config.model.guided and name == FIRST_CONV)
+                           free=("guided", "input_scale"), widen=lambda name: config.model.guided and name == FIRST_CONV)
     device = run.device
     guide = None if config.guide is None else sharp_estimate_input(config.guide, device=device)
     data = PairedImages(find_pairs(Path(config.data)))
