@@ -3,8 +3,9 @@
 Why: a network's activations on a photo are tens of megabytes each (one 16-channel float map of
 a 1280×720 photo is 59 MB). glibc serves blocks that large with ``mmap`` and returns them to the
 kernel when they are freed, so every layer writes into fresh memory that the kernel must map and
-zero page by page. On a 2-core AVX2 CPU that was about half of the deblurring network's time:
-the default U-Net on a 1280×720 photo, ``benchmarks/speed.py`` against ``--system-malloc``. With
+zero page by page. On a 2-core AVX2 CPU that was a quarter to nearly half of the deblurring
+network's time (the default U-Net on a 1280×720 photo: 2.4–3.3 s tuned against 4.3–4.4 s,
+``benchmarks/speed.py`` against ``--system-malloc``, README "Measured results"). With
 ``mmap`` off for large blocks and trimming off, freed blocks stay in the heap and the next layer
 reuses them. The price: the process keeps its peak heap until it exits, which a command that
 processes photos and ends does anyway.
