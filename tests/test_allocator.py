@@ -20,13 +20,17 @@ print(tuned, rss() - before > 128 * 2**20, keep_freed_memory() == tuned)
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only")
-@pytest.mark.parametrize("opt_out, expected", [(False, "True True True"), (True, "False False True")])
-def test_freed_memory_stays_mapped_only_when_tuned(opt_out, expected):
+def _environment(*, opt_out: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "BLURTRACE_SYSTEM_MALLOC"}
     if opt_out:
         env["BLURTRACE_SYSTEM_MALLOC"] = "1"
-    r = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    return env
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only")
+@pytest.mark.parametrize("opt_out, expected", [(False, "True True True"), (True, "False False True")])
+def test_freed_memory_stays_mapped_only_when_tuned(opt_out, expected):
+    r = subprocess.run([sys.executable, "-c", PROBE], env=_environment(opt_out=opt_out), capture_output=True, text=True, check=True)
     # tuned: the 256 MB block came from the heap and stays there for the next one; glibc's
     # default maps a block that large on its own and unmaps it when it is freed
     assert r.stdout.split() == expected.split()
@@ -44,7 +48,6 @@ except SystemExit:
     pass
 print(allocator._tuned)
 """
-    env = {k: v for k, v in os.environ.items() if k != "BLURTRACE_SYSTEM_MALLOC"}
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    r = subprocess.run([sys.executable, "-c", code], env=_environment(opt_out=False), capture_output=True, text=True, check=True)
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert r.stdout.split()[-1] == str(glibc)
