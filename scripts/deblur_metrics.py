@@ -6,16 +6,22 @@
     python scripts/deblur_metrics.py motion-aware > data/results/deblur-metrics.json
     python scripts/deblur_metrics.py backbone > data/results/deblur-backbone-metrics.json
     python scripts/deblur_metrics.py backbone-mix > data/results/deblur-backbone-mix-metrics.json
+    python benchmarks/speed.py --method net --deblur-weights deblur-unet16 > data/results/speed-unet16.jsonl
+    BLURTRACE_DEBLUR_WEIGHTS=deblur-unet16 bash benchmarks/big_photo.sh net > data/results/big_photo-unet16.txt
+    python scripts/deblur_metrics.py unet16 > data/results/deblur-unet16-metrics.json
     blurtrace train export weights/runs/deblur-unet24-mix/last.pt --name deblur-unet24-mix \
         --default --metrics data/results/deblur-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet24-backbone/last.pt --name deblur-unet24-backbone \
         --dest weights/ablations --metrics data/results/deblur-backbone-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet24-backbone-mix/last.pt --name deblur-unet24-backbone-mix \
         --dest weights/ablations --metrics data/results/deblur-backbone-mix-metrics.json --data-note "..."
+    blurtrace train export weights/runs/deblur-unet16/last.pt --name deblur-unet16 \
+        --metrics data/results/deblur-unet16-metrics.json --data-note "..."
 
 Seconds per image are left out: `eval deblur` times whatever else the machine is doing; the
-speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory (data/results/big_photo.txt from benchmarks/big_photo.sh) are added for
-the motion-aware model only, when those files exist.
+speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory are
+added for the installed models (the default: data/results/speed.jsonl and big_photo.txt;
+deblur-unet16: speed-unet16.jsonl and big_photo-unet16.txt), when those files exist.
 """
 from __future__ import annotations
 
@@ -43,10 +49,36 @@ def gopro(name: str) -> dict:
     return out
 
 
+def speed_and_memory(speed_name: str, big_name: str, command: str) -> dict:
+    """An installed model's 1280×720 seconds (benchmarks/speed.py) and 24 MP peak (big_photo.sh)."""
+    metrics: dict = {}
+    speed = RESULTS / speed_name
+    if speed.exists():
+        rows = [json.loads(line) for line in speed.read_text().splitlines() if line.strip()]
+        by = {r["what"].split(" 1280x720")[0]: r for r in rows}
+        if "trajectory" in by and "deblur (net)" in by:
+            metrics["speed_1280x720_2_threads_s"] = {
+                "command": command,
+                "trajectory": by["trajectory"]["seconds"],
+                "deblur_net": by["deblur (net)"]["seconds"],
+                "whole": by["deblur (net)"]["whole_deblur_seconds"],
+                "precision": by["deblur (net)"].get("precision", "fp32"),
+            }
+    big = RESULTS / big_name
+    if big.exists():
+        found = re.search(r"^net:\n(?:.*\n)*?\s*Maximum resident set size \(kbytes\): (\d+)", big.read_text(), re.M)
+        if found:
+            metrics["memory_6000x4000_cli_peak_gb"] = round(int(found.group(1)) / 1e6, 2)
+    return metrics
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     # which evaluate_deblur.sh result each model's figures come from
-    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix"}
+    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix", "unet16": "unet16"}
+    # the installed models' speed and 24 MP memory files, and the speed command
+    installed = {"motion-aware": ("speed.jsonl", "big_photo.txt", "python benchmarks/speed.py --method net --method deconv"),
+                 "unet16": ("speed-unet16.jsonl", "big_photo-unet16.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet16")}
     ap.add_argument("model", choices=tuple(results))
     args = ap.parse_args()
     run = results[args.model]
@@ -65,26 +97,9 @@ def main() -> None:
         # its own entry, and deblur-unet24's figure shows what the continuation added
         held_out["continued_from_deblur_unet24_psnr_db"] = round(mean("deblur-dynamic-unet24.jsonl")["psnr"], 2)
         held_out["psnr_db_true_trajectory_endpoints"] = round(mean("deblur-dynamic-net-true.jsonl")["psnr"], 2)
-        metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
-        speed = RESULTS / "speed.jsonl"
-        if speed.exists():
-            rows = [json.loads(line) for line in speed.read_text().splitlines() if line.strip()]
-            by = {r["what"].split(" 1280x720")[0]: r for r in rows}
-            if "trajectory" in by and "deblur (net)" in by:
-                metrics["speed_1280x720_2_threads_s"] = {
-                    "command": "python benchmarks/speed.py --method net --method deconv",
-                    "trajectory": by["trajectory"]["seconds"],
-                    "deblur_net": by["deblur (net)"]["seconds"],
-                    "whole": by["deblur (net)"]["whole_deblur_seconds"],
-                    "precision": by["deblur (net)"].get("precision", "fp32"),
-                }
-        big = RESULTS / "big_photo.txt"
-        if big.exists():
-            found = re.search(r"^net:\n(?:.*\n)*?\s*Maximum resident set size \(kbytes\): (\d+)", big.read_text(), re.M)
-            if found:
-                metrics["memory_6000x4000_cli_peak_gb"] = round(int(found.group(1)) / 1e6, 2)
-    else:
-        metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
+    metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
+    if args.model in installed:
+        metrics.update(speed_and_memory(*installed[args.model]))
     print(json.dumps(metrics, indent=1))
 
 

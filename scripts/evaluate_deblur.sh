@@ -2,7 +2,8 @@
 # Figures for the README's deblurring table (paper Tables 5-6): blurry input, the backbone alone,
 # the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution;
 # for the default U-Net (deblur-unet24-mix, with its ablation twin), the U-Net it was continued from
-# (deblur-unet24, with its twin) and the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin).
+# (deblur-unet24, with its twin), the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin)
+# and the width-16 U-Net installed for CPUs without bfloat16 (deblur-unet16).
 #   bash scripts/evaluate_deblur.sh
 # Scores the held-out set of scripts/heldout_set.sh; needs the ablation weights exported by
 # `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
@@ -19,6 +20,7 @@ NETS=(
   backbone=weights/ablations/deblur-unet24-backbone.safetensors
   dmphn=blurtrace/weights/deblur-motion-aware.safetensors
   dmphn-backbone=weights/ablations/deblur-backbone.safetensors
+  unet16=blurtrace/weights/deblur-unet16.safetensors  # the faster installed one (no twin yet)
 )
 names=("${NETS[@]%%=*}")
 mkdir -p data/results
