@@ -2,8 +2,8 @@
 # deblur-unet16 continued on the 4 313 mixed pairs exactly as the default deblur-unet24-mix was
 # (scripts/train_deblur_mix.sh: cosine from 3e-4 after 200 warm-up steps, batch 8 × 96², 6 500 steps,
 # then a warm restart to 16 000), at width 16. Why: on a CPU without native bfloat16 the width-24
-# default takes 3.0–4.0 s for a whole 1280×720 `deblur` (target ≤ 3 s) and width 16 about
-# 0.55× its network time; this run says what the narrower network costs in quality at the
+# default took 3.0–4.6 s for a whole 1280×720 `deblur` (target ≤ 3 s), deblur-unet16 2.48–2.60 s
+# (about half the network time; weights/README.md); this run says what the narrower network costs in quality at the
 # default's full budget (compare: python scripts/training_log.py weights/runs/deblur-unet24-mix
 # weights/runs/deblur-unet16-mix).
 # Starts from the finished deblur-unet16 run (weights/runs/deblur-unet16/last.pt at step 9 000,
