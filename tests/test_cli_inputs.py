@@ -181,7 +181,7 @@ def test_ctrl_c_in_the_middle_of_a_batch(tmp_path, tiny_weights, monkeypatch, co
     assert r.exit_code == 130
     assert files(out) == {f"p0{SUFFIX[command]}"} and not temp_files(tmp_path)
     assert len(calls) == 2, "the 3rd input was started after Ctrl-C"
-    assert "1 photos" in r.stderr and "interrupted" in r.stderr and "p1.png" in r.stderr and "1 not started" in r.stderr
+    assert "1 photo " in r.stderr and "interrupted" in r.stderr and "p1.png" in r.stderr and "1 not started" in r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["input"].endswith("p0.png")
 
@@ -201,7 +201,7 @@ def test_folders_hidden_files_recursion_and_mirroring(tmp_path, tiny_weights):
     r = invoke(["trajectory", d, "-o", tmp_path / "flat"])
     assert r.exit_code == 0, r.stderr
     assert files(tmp_path / "flat") == {"a.trajectory.png"}
-    assert "1 photos traced" in r.stderr and "4 non-image or hidden entries ignored" in r.stderr
+    assert "1 photo traced" in r.stderr and "4 non-image or hidden entries ignored" in r.stderr
     # recursive: sub-folders mirrored; skipped: .hidden.png, notes.txt, .cache/
     r = invoke(["trajectory", d, "-r", "-o", tmp_path / "tree"])
     assert r.exit_code == 0, r.stderr

@@ -194,9 +194,9 @@ def _print_result(result: dict, as_json: bool) -> None:
         typer.echo(result.get("output", ""))
 
 
-def _finish(summary, what: str) -> None:
+def _finish(summary, verb: str) -> None:
     n_done, n_fail, n_skip = len(summary.done), len(summary.failed), len(summary.skipped)
-    parts = [f"{n_done} {what}"]
+    parts = [f"{n_done} photo{'' if n_done == 1 else 's'} {verb}"]
     if n_skip:
         parts.append(f"{n_skip} skipped (output exists)")
     if n_fail:
@@ -211,7 +211,7 @@ def _finish(summary, what: str) -> None:
     raise typer.Exit(summary.exit_code)
 
 
-def _run_batch(label: str, jobs, ignored: int, job_fn, *, device, if_exists, as_json: bool, what: str) -> None:
+def _run_batch(label: str, jobs, ignored: int, job_fn, *, device, if_exists, as_json: bool, verb: str) -> None:
     """Run a loaded job over every input with a progress bar, then summarise and exit."""
     from .jobs import run
 
@@ -219,7 +219,7 @@ def _run_batch(label: str, jobs, ignored: int, job_fn, *, device, if_exists, as_
     with _Progress(label, len(jobs)) as bar:
         summary = run(jobs, job_fn, if_exists=if_exists.value, on_result=lambda j, r: _print_result(r, as_json), progress=bar.update)
     summary.ignored_entries = ignored
-    _finish(summary, what)
+    _finish(summary, verb)
 
 
 def _plan(inputs, output, suffix, ext, recursive):
@@ -275,7 +275,7 @@ def trajectory(
             check_collisions([(j.src, job_fn.offsets_path(j)) for j in jobs])
         except ValueError as e:
             raise _fail(f"--save-offsets: {e}", EXIT_USAGE)
-    _run_batch("trajectory", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos traced")
+    _run_batch("trajectory", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, verb="traced")
 
 
 # --------------------------------------------------------------------------- deblur
@@ -307,7 +307,7 @@ def deblur(
                            ensemble=int(ensemble.value), precision=precision.value)
     except _environment_errors() as e:
         raise _fail(str(e), EXIT_ENV)
-    _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, what="photos deblurred")
+    _run_batch("deblur", jobs, ignored, job_fn, device=device, if_exists=if_exists, as_json=as_json, verb="deblurred")
 
 
 # --------------------------------------------------------------------------- video
