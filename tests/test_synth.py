@@ -34,6 +34,30 @@ def test_reblur_with_true_offsets_reproduces_blurry(photo_dir, motion):
     assert float(psnr(reblur(sharp, dense, light="gamma"), blurry, mask=mask)) < float(psnr(reblur(sharp, dense, light="linear"), blurry, mask=mask))
 
 
+def test_gamma_averaging_changes_only_the_blurry_image(photo_dir, tmp_path):
+    """GoPro-style blur (frames averaged as sRGB values): the same scene and truth; the blurry
+    image is what the gamma-space blur model (Eq. 3 on sRGB values) reproduces, and, sRGB being
+    concave, never brighter than the linear-light average (Jensen)."""
+    photos = load_photos(list_photos(photo_dir))
+    kw = dict(height=64, width=80, motion="dynamic", max_extent=6, noise=0.0, gt_times=9)
+    lin = render_sample(photos, SynthConfig(**kw), np.random.default_rng(3))
+    gam = render_sample(photos, SynthConfig(**kw, light="gamma"), np.random.default_rng(3))
+    assert gam.light == "gamma" and lin.light == "linear"
+    for field in ("sharp", "offsets", "frames", "valid"):
+        assert np.array_equal(getattr(gam, field), getattr(lin, field)), field
+    diff = gam.blurry.astype(int) - lin.blurry.astype(int)
+    assert diff.max() <= 1 and diff.min() < -2  # darker where bright and dark are mixed
+    sharp = torch.from_numpy(gam.sharp).permute(2, 0, 1)[None].float() / 255
+    blurry = torch.from_numpy(gam.blurry).permute(2, 0, 1)[None].float() / 255
+    dense = trajectory(torch.from_numpy(gam.offsets).reshape(1, -1, 64, 80), "none", uniform_times(4 * gam.subframes + 1))
+    mask = border_mask(64, 80, 16) * torch.from_numpy(gam.valid)[None, None].float()
+    as_gamma = float(psnr(reblur(sharp, dense, light="gamma"), blurry, mask=mask))
+    assert as_gamma >= 40 and as_gamma > float(psnr(reblur(sharp, dense, light="linear"), blurry, mask=mask))
+    # the truth file says which space the blur was averaged in
+    synthesize(photo_dir, tmp_path / "g", count=1, config=SynthConfig(**kw, light="gamma"), seed=0)
+    assert load_offsets(tmp_path / "g" / "gt" / "00000.npz").light == "gamma"
+
+
 def test_truth_is_consistent(photo_dir):
     photos = load_photos(list_photos(photo_dir))
     s = render_sample(photos, SynthConfig(height=48, width=48, motion="camera", max_extent=5), np.random.default_rng(0))
@@ -68,6 +92,8 @@ def test_bad_config():
         SynthConfig(motion="zoom")
     with pytest.raises(ValueError, match="gt_times"):
         SynthConfig(gt_times=4)
+    with pytest.raises(ValueError, match="light"):
+        SynthConfig(light="log")
 
 
 def test_no_photos(tmp_path):

@@ -412,7 +412,8 @@ def _size(text: str) -> tuple[int, int]:
 
 
 @app.command(epilog="Examples:\n\n  blurtrace synth data/photos/tiles/train data/synth-dynamic --count 500 --motion dynamic\n\n"
-             "  blurtrace synth my_photos/ eval/ --count 100 --size 640x360 --gt-times 15 --seed 7")
+             "  blurtrace synth my_photos/ eval/ --count 100 --size 640x360 --gt-times 15 --seed 7\n\n"
+             "  blurtrace synth my_photos/ gopro-like/ --motion dynamic --max-blur 24 --light gamma")
 def synth(
     photos_dir: Path = typer.Argument(..., help="Folder of sharp photos (searched recursively)."),
     out_dir: Path = typer.Argument(..., help="Dataset folder to write (GoPro layout + gt/ + frames/)."),
@@ -424,13 +425,14 @@ def synth(
     noise: float = typer.Option(0.01, "--noise", min=0.0, help="Largest Gaussian noise σ (values in [0, 1])."),
     gt_times: int = typer.Option(9, "--gt-times", min=3, help="Times the true trajectory and frames are stored at (odd)."),
     defocus: float = typer.Option(0.0, "--defocus", min=0.0, max=32.0, help="Largest lens-blur radius (pixels) of an out-of-focus background, kept in the sharp image too; half the pairs get some, moving objects stay in focus. 0: all in focus."),
+    light: Light = typer.Option(Light.linear, "--light", help="Average the exposure's frames in linear light (physical) or in gamma (their sRGB values, as the GoPro dataset averaged video frames); the same scenes and truth either way."),
 ) -> None:
     """Make blurry/sharp pairs with true trajectories and true frames."""
     from ..data.synth import SynthConfig, synthesize
 
     w, h = _size(size)
     try:
-        config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times, defocus=defocus)
+        config = SynthConfig(height=h, width=w, motion=motion.value, max_extent=max_blur, noise=noise, gt_times=gt_times, defocus=defocus, light=light.value)
     except ValueError as e:
         raise _fail(str(e), EXIT_USAGE)
     _generate("synth", out_dir, count, lambda update: synthesize(photos_dir, out_dir, count=count, config=config, seed=seed, progress=update),

@@ -4,13 +4,15 @@ A scene is a background photo plus, for ``dynamic``, foreground sprites; each la
 its own backward map (``motion.py``). The blurry image is the mean of many instant frames in
 **linear light** with sub-frame spacing ≤ 1 px (so no ghosting), then noise and 8-bit
 quantisation — the physical exposure integral of Eq. 1 rather than the paper's Eq. 3 shortcut.
+``light='gamma'`` averages the frames' sRGB values instead, as the GoPro dataset made its blur
+(averaging a 240 fps video's gamma-encoded frames): the blur real GoPro-style pairs carry.
 The sharp image is the instant frame at ``s = 0``. With ``defocus`` part of the background is
 lens-blurred first (``defocus.py``), in the sharp image too. Output (DESIGN §4)::
 
     OUT/blur/NAME.png  OUT/sharp/NAME.png  OUT/gt/NAME.npz  OUT/frames/NAME.npy
 
 ``gt/NAME.npz`` follows the offsets contract (DESIGN §2) at ``gt_times`` times, with
-``constraint='none'``, ``light='linear'``, ``start``/``end`` and an extra ``valid`` mask
+``constraint='none'``, ``light`` the space the frames were averaged in, ``start``/``end`` and an extra ``valid`` mask
 (pixels whose blur obeys Eq. 3 exactly: no occlusion change during the exposure).
 ``frames/NAME.npy`` is ``(T, H, W, 3)`` uint8: the true instant frames at those times.
 """
@@ -35,7 +37,7 @@ from ..io import (
     to_float,
     write_image,
 )
-from ..ops.color import linear_to_srgb, srgb_to_linear
+from ..ops.color import check_light, linear_to_srgb, srgb_to_linear
 from ..ops.grid import sample
 from ..ops.trajectory import uniform_times
 from .defocus import defocus_background
@@ -68,6 +70,9 @@ class SynthConfig:
         defocus: largest lens-blur radius, pixels, of the background's out-of-focus part (half
             the samples get some; sprites stay in focus); 0 keeps everything in focus and the
             samples exactly as without this option.
+        light: the space the instant frames are averaged in: ``linear`` (physical light) or
+            ``gamma`` (their sRGB values, as GoPro-style datasets average video frames). Only the
+            blurry image changes; the scene, the truth and the sharp image are the same.
     """
 
     height: int = 256
@@ -79,9 +84,11 @@ class SynthConfig:
     max_objects: int = 3
     photo_scale: tuple[float, float] = (0.5, 1.0)
     defocus: float = 0.0
+    light: str = "linear"
 
     def __post_init__(self) -> None:
         check_motion(self.motion)
+        check_light(self.light)
         if self.height < 8 or self.width < 8:
             raise ValueError("synthetic images must be at least 8×8 pixels")
         if self.gt_times < 3 or self.gt_times % 2 == 0:
@@ -103,6 +110,7 @@ class Sample:
     frames: np.ndarray  # (T, H, W, 3) uint8
     valid: np.ndarray  # (H, W) bool
     subframes: int
+    light: str = "linear"  # the space the blurry image was averaged in
 
 
 @dataclass(frozen=True)
@@ -215,9 +223,11 @@ def render_sample(photos: Sequence[np.ndarray], config: SynthConfig, rng: np.ran
     subframes += 1 - subframes % 2  # odd, so s = 0 is one of them
     total = torch.zeros(3, ch, cw)
     times = uniform_times(subframes)
+    # Eq. 1 in the chosen space: linear light, or the frames' sRGB values (GoPro's averaging)
+    encode = (lambda f: linear_to_srgb(f.clamp(0, 1))) if config.light == "gamma" else (lambda f: f)
     for chunk in times.split(16):
-        total += _instant_frames(bg, bg_motion, sprites, chunk)[0].sum(0)
-    blurry_lin = total / subframes
+        total += encode(_instant_frames(bg, bg_motion, sprites, chunk)[0]).sum(0)
+    mean = total / subframes
 
     gt_times = uniform_times(config.gt_times)
     frames, offsets, layers = _instant_frames(bg, bg_motion, sprites, gt_times)
@@ -226,7 +236,7 @@ def render_sample(photos: Sequence[np.ndarray], config: SynthConfig, rng: np.ran
 
     crop = (slice(None), slice(margin, margin + h), slice(margin, margin + w))
     sigma = rng.uniform(0, config.noise)
-    blurry = linear_to_srgb(blurry_lin.clamp(0, 1))[crop]
+    blurry = (mean if config.light == "gamma" else linear_to_srgb(mean.clamp(0, 1)))[crop]
     blurry = blurry + torch.from_numpy(rng.normal(0, 1, size=blurry.shape).astype(np.float32)) * sigma
     return Sample(
         blurry=_to_uint8(blurry),
@@ -236,6 +246,7 @@ def render_sample(photos: Sequence[np.ndarray], config: SynthConfig, rng: np.ran
         frames=np.stack([_to_uint8(linear_to_srgb(f.clamp(0, 1))[crop]) for f in frames]),
         valid=valid[margin : margin + h, margin : margin + w].numpy(),
         subframes=subframes,
+        light=config.light,
     )
 
 
@@ -303,7 +314,7 @@ def write_sample(out_dir: Path, name: str, sample: Sample) -> None:
             start=sample.offsets[0],
             end=sample.offsets[-1],
             constraint="none",
-            light="linear",
+            light=sample.light,
         ),
         extra={"valid": sample.valid},
     )
