@@ -41,18 +41,21 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "g
 def block_gains(blurry: np.ndarray, out: np.ndarray, sharp: np.ndarray, length: np.ndarray, n: int) -> list[dict]:
     """Per-block gains of ``out`` over ``blurry`` (dB), grouped by the quartile of the blurry
     block's PSNR against ``sharp`` (heaviest blur first); ``length`` is ``(H, W)`` blur length."""
+    h, w = (sharp.shape[0] // n) * n, (sharp.shape[1] // n) * n
+
+    def blocks(x: np.ndarray) -> torch.Tensor:
+        """``(H, W)`` → ``(blocks, n·n)``, the whole n×n blocks row-major."""
+        return torch.from_numpy(np.ascontiguousarray(x[:h, :w])).reshape(h // n, n, w // n, n).permute(0, 2, 1, 3).flatten(2).flatten(0, 1)
+
     def block_mse(x: np.ndarray) -> torch.Tensor:
-        err = torch.from_numpy((x.astype(np.float64) - sharp.astype(np.float64)) ** 2).mean(-1)
-        h, w = (err.shape[0] // n) * n, (err.shape[1] // n) * n
-        return err[:h, :w].reshape(h // n, n, w // n, n).mean((1, 3)).flatten()
+        return blocks(((x.astype(np.float64) - sharp.astype(np.float64)) ** 2).mean(-1)).mean(-1).clamp(min=1e-12)
+
     mse_b, mse_o = block_mse(blurry), block_mse(out)
-    h, w = (blurry.shape[0] // n) * n, (blurry.shape[1] // n) * n
-    lengths = torch.from_numpy(np.ascontiguousarray(length[:h, :w])).reshape(h // n, n, w // n, n).permute(0, 2, 1, 3).flatten(2).median(-1).values.flatten()
-    blur_db = -10 * torch.log10(mse_b.clamp(min=1e-12))
-    gain = 10 * torch.log10(mse_b.clamp(min=1e-12) / mse_o.clamp(min=1e-12))
-    order = torch.argsort(blur_db)
+    lengths = blocks(length).median(-1).values
+    blur_db = -10 * torch.log10(mse_b)
+    gain = 10 * torch.log10(mse_b / mse_o)
     groups = []
-    for q, idx in enumerate(torch.tensor_split(order, 4), start=1):
+    for q, idx in enumerate(torch.tensor_split(torch.argsort(blur_db), 4), start=1):
         groups.append({"quartile": q, "blocks": int(idx.numel()), "blurry_psnr": round(float(blur_db[idx].mean()), 2),
                        "blur_length_px": round(float(lengths[idx].median()), 1), "mean_gain_db": round(float(gain[idx].mean()), 2),
                        "worst_gain_db": round(float(gain[idx].min()), 2), "best_gain_db": round(float(gain[idx].max()), 2)})
@@ -88,13 +91,14 @@ def main() -> int:
         row["blurry_vs_sharp_psnr"] = round(s["blurry_vs_sharp_psnr"], 2)
         if deblurrers:
             row["blurry_psnr"] = round(float(psnr(image_to_tensor(blurry), image_to_tensor(sharp))), 2)
+        length = traj.magnitude() if args.blocks else None  # once per pair, for every method
         for method, deblurrer in deblurrers.items():
             t = time.perf_counter()
             out = deblurrer(blurry, traj)
             row[f"{method}_seconds"] = round(time.perf_counter() - t, 2)
             row[f"{method}_psnr"] = round(float(psnr(image_to_tensor(out), image_to_tensor(sharp))), 2)
             if args.blocks:
-                row[f"{method}_blocks"] = block_gains(blurry, out, sharp, traj.magnitude(), args.blocks)
+                row[f"{method}_blocks"] = block_gains(blurry, out, sharp, length, args.blocks)
         print(json.dumps(row), flush=True)
     return 0
 
