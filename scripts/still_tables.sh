@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The README's "Still photos" tables: does training on near-still pairs teach the networks to
+# measure blur instead of guessing its length? Scores the shipped trajectory model and the two
+# continuations of scripts/train_trajectory_still.sh ("control": the shipped pairs, "still": plus
+# the near-still ones), then the whole deblur: the default deblurring network with the shipped and
+# the "still" trajectories and, when scripts/train_deblur_still.sh has run, its continuation on
+# near-still pairs with the shipped trajectories (what it trained with):
+# - held-out `dynamic` scenes (scripts/heldout_set.sh): trajectory EPE and reblur where Eq. 3
+#   holds; deblurring PSNR;
+# - their sharp frames as input (`python benchmarks/still_photos.py`): median blur length read, and
+#   the deblurred photo's PSNR against itself;
+# - the GoPro pairs and Levin et al.'s shake (../shared/realworld, evaluation only; skipped when
+#   absent): reblur PSNR in gamma; kernel size ratio and NCC; deblurring PSNR.
+#   bash scripts/still_tables.sh
+# Exports each run to RUN/export/NAME.safetensors. Scores are kept in data/still/scores (git-ignored)
+# and recomputed only when the weights are newer; writes data/results/still.md and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BLURTRACE:-.venv/bin/blurtrace}
+PY=${PYTHON:-.venv/bin/python}
+EVAL=$(bash scripts/heldout_set.sh)
+S=data/still/scores
+mkdir -p "$S" data/results
+declare -A traj=([shipped]=blurtrace/weights/trajectory-quadratic.safetensors)
+for run in still still-control; do
+  r=weights/runs/trajectory-$run
+  [ -f "$r/last.pt" ] || continue
+  [ "$r/export/trajectory-$run.safetensors" -nt "$r/last.pt" ] || $B train export "$r/last.pt" --name "trajectory-$run" --dest "$r/export" > /dev/null
+  traj[${run#still-}]=$r/export/trajectory-$run.safetensors
+done
+fresh() { [ -s "$1" ] && [ "$1" -nt "$2" ] && { [ -z "${3:-}" ] || [ "$1" -nt "$3" ]; }; }
+for name in "${!traj[@]}"; do
+  w=${traj[$name]}
+  fresh "$S/traj-$name.heldout" "$w" || $B eval trajectory "$EVAL" --weights "$w" --json | tail -1 > "$S/traj-$name.heldout"
+  fresh "$S/traj-$name.still" "$w" || $PY benchmarks/still_photos.py --weights "$w" | tail -1 > "$S/traj-$name.still"
+  fresh "$S/traj-$name.gopro" "$w" || $PY benchmarks/gopro_pairs.py --weights "$w" > "$S/traj-$name.gopro"
+  fresh "$S/traj-$name.levin" "$w" || $PY benchmarks/levin_kernels.py --weights "$w" --summary | tail -1 > "$S/traj-$name.levin"
+done
+# whole deblur: trajectory model + deblurring network
+DEFAULT=blurtrace/weights/deblur-unet24-mix.safetensors
+STILL=weights/runs/deblur-still/export/deblur-still.safetensors
+pipes=("shipped $DEFAULT")
+[ -n "${traj[still]:-}" ] && pipes+=("still $DEFAULT")
+[ -f "$STILL" ] && pipes+=("shipped $STILL")
+for p in "${pipes[@]}"; do
+  read -r t d <<< "$p"
+  key=deblur-$t-$(basename "$d" .safetensors)
+  w=${traj[$t]}
+  fresh "$S/$key.heldout" "$w" "$d" || $B eval deblur "$EVAL" --method net --weights "$w" --deblur-weights "$d" --json | tail -1 > "$S/$key.heldout"
+  fresh "$S/$key.still" "$w" "$d" || $PY benchmarks/still_photos.py --weights "$w" --deblur-weights "$d" | tail -1 > "$S/$key.still"
+  fresh "$S/$key.gopro" "$w" "$d" || $PY benchmarks/gopro_pairs.py --weights "$w" --deblur net --deblur-weights "$d" > "$S/$key.gopro"
+  fresh "$S/$key.levin" "$w" "$d" || $PY benchmarks/levin_kernels.py --weights "$w" --deblur net --deblur-weights "$d" --summary | tail -1 > "$S/$key.levin"
+done
+$PY - "$S" "${pipes[@]}" > data/results/still.md.tmp <<'PY'
+import json, os, sys
+S, pipes = sys.argv[1], sys.argv[2:]
+def load(path):
+    if not os.path.exists(path) or not os.path.getsize(path):
+        return None
+    lines = [json.loads(l) for l in open(path) if l.strip()]
+    return lines if len(lines) > 1 else lines[0]
+def gopro(rows, key):
+    if not rows:
+        return "—"
+    rows = rows if isinstance(rows, list) else [rows]
+    by = {r["pair"]: r for r in rows}
+    return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by)
+labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still"}
+print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
+print("|---|---|---|---|---|")
+for name in ("shipped", "control", "still"):
+    h = load(f"{S}/traj-{name}.heldout")
+    if h is None:
+        continue
+    h, st, lv = h["mean"], load(f"{S}/traj-{name}.still")["mean"], load(f"{S}/traj-{name}.levin")
+    lev = f"{lv['size_ratio']:.2f} / {lv['kernel_ncc']:.2f}" if lv else "—"
+    print(f"| {labels[name]} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f} / {st['share_over_2px']:.2f} | "
+          f"{gopro(load(f'{S}/traj-{name}.gopro'), 'reblur_psnr_gamma')} | {lev} |")
+print()
+print("| trajectory model + deblurring network | held-out PSNR (dB), gain | sharp frames deblurred: PSNR against themselves (dB) | GoPro flower / istanbul (dB) | Levin (dB), gain |")
+print("|---|---|---|---|---|")
+for p in pipes:
+    t, d = p.split()
+    key = f"deblur-{t}-{os.path.basename(d)[:-len('.safetensors')]}"
+    h = load(f"{S}/{key}.heldout")
+    if h is None:
+        continue
+    h, st, lv = h["mean"], load(f"{S}/{key}.still")["mean"], load(f"{S}/{key}.levin")
+    lev = f"{lv['net_psnr']:.2f} ({lv['net_psnr'] - lv['blurry_psnr']:+.2f})" if lv else "—"
+    print(f"| {t} + `{os.path.basename(d)[:-len('.safetensors')]}` | {h['psnr']:.2f} ({h['psnr'] - h['blurry_psnr']:+.2f}) | "
+          f"{st['deblur_psnr_vs_itself']:.2f} | {gopro(load(f'{S}/{key}.gopro'), 'net_psnr')} | {lev} |")
+PY
+mv data/results/still.md.tmp data/results/still.md
+cat data/results/still.md
