@@ -2,7 +2,7 @@
 
     python benchmarks/still_photos.py [DIR ...] [--weights W] [--deblur] [--deblur-weights D] [--limit N]
 
-DIR are folders of sharp photos (searched recursively; default: the 40 held-out scenes' sharp
+DIR are folders (searched recursively), files or globs of sharp photos (default: the 40 held-out scenes' sharp
 frames, ``data/eval/dynamic-640x360/sharp``, from photos no network trained on). A photo taken
 with nothing moving has a trajectory of length 0 at every pixel; a network that reads length
 from the picture's content instead of from its blur draws motion there too, and a deblurring
