@@ -65,30 +65,36 @@ def gopro(rows, key):
     rows = rows if isinstance(rows, list) else [rows]
     by = {r["pair"]: r for r in rows}
     return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by)
+def scores(prefix):
+    """Held-out and still-photo means, Levin's summary and the GoPro rows scored under ``prefix``."""
+    h = load(f"{S}/{prefix}.heldout")
+    if h is None:
+        return None
+    return h["mean"], load(f"{S}/{prefix}.still")["mean"], load(f"{S}/{prefix}.levin"), load(f"{S}/{prefix}.gopro")
 labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still"}
 print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
 print("|---|---|---|---|---|")
 for name in ("shipped", "control", "still"):
-    h = load(f"{S}/traj-{name}.heldout")
-    if h is None:
+    found = scores(f"traj-{name}")
+    if found is None:
         continue
-    h, st, lv = h["mean"], load(f"{S}/traj-{name}.still")["mean"], load(f"{S}/traj-{name}.levin")
+    h, st, lv, gp = found
     lev = f"{lv['size_ratio']:.2f} / {lv['kernel_ncc']:.2f}" if lv else "—"
     print(f"| {labels[name]} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f} / {st['share_over_2px']:.2f} | "
-          f"{gopro(load(f'{S}/traj-{name}.gopro'), 'reblur_psnr_gamma')} | {lev} |")
+          f"{gopro(gp, 'reblur_psnr_gamma')} | {lev} |")
 print()
 print("| trajectory model + deblurring network | held-out PSNR (dB), gain | sharp frames deblurred: PSNR against themselves (dB) | GoPro flower / istanbul (dB) | Levin (dB), gain |")
 print("|---|---|---|---|---|")
 for p in pipes:
     t, d = p.split()
     key = f"deblur-{t}-{os.path.basename(d)[:-len('.safetensors')]}"
-    h = load(f"{S}/{key}.heldout")
-    if h is None:
+    found = scores(key)
+    if found is None:
         continue
-    h, st, lv = h["mean"], load(f"{S}/{key}.still")["mean"], load(f"{S}/{key}.levin")
+    h, st, lv, gp = found
     lev = f"{lv['net_psnr']:.2f} ({lv['net_psnr'] - lv['blurry_psnr']:+.2f})" if lv else "—"
     print(f"| {t} + `{os.path.basename(d)[:-len('.safetensors')]}` | {h['psnr']:.2f} ({h['psnr'] - h['blurry_psnr']:+.2f}) | "
-          f"{st['deblur_psnr_vs_itself']:.2f} | {gopro(load(f'{S}/{key}.gopro'), 'net_psnr')} | {lev} |")
+          f"{st['deblur_psnr_vs_itself']:.2f} | {gopro(gp, 'net_psnr')} | {lev} |")
 PY
 mv data/results/still.md.tmp data/results/still.md
 cat data/results/still.md
