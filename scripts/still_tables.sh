@@ -55,46 +55,35 @@ $PY - "$S" "${pipes[@]}" > data/results/still.md.tmp <<'PY'
 import json, os, sys
 S, pipes = sys.argv[1], sys.argv[2:]
 def load(path):
+    """The JSON lines of a score file, or None when it is missing or empty."""
     if not os.path.exists(path) or not os.path.getsize(path):
         return None
-    lines = [json.loads(l) for l in open(path) if l.strip()]
-    return lines if len(lines) > 1 else lines[0]
+    return [json.loads(l) for l in open(path) if l.strip()]
+def scored(rows):
+    """(label, held-out means, still-photo means, Levin's summary or None, GoPro rows) for each
+    (label, score prefix) of ``rows`` that has been scored."""
+    for label, prefix in rows:
+        h = load(f"{S}/{prefix}.heldout")
+        if h is not None:
+            lv = load(f"{S}/{prefix}.levin")
+            yield label, h[-1]["mean"], load(f"{S}/{prefix}.still")[-1]["mean"], lv[-1] if lv else None, load(f"{S}/{prefix}.gopro") or []
 def gopro(rows, key):
-    if not rows:
-        return "—"
-    rows = rows if isinstance(rows, list) else [rows]
     by = {r["pair"]: r for r in rows}
-    return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by)
-def scores(prefix):
-    """Held-out and still-photo means, Levin's summary and the GoPro rows scored under ``prefix``."""
-    h = load(f"{S}/{prefix}.heldout")
-    if h is None:
-        return None
-    return h["mean"], load(f"{S}/{prefix}.still")["mean"], load(f"{S}/{prefix}.levin"), load(f"{S}/{prefix}.gopro")
+    return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by) or "—"
 labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still"}
 print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
 print("|---|---|---|---|---|")
-for name in ("shipped", "control", "still"):
-    found = scores(f"traj-{name}")
-    if found is None:
-        continue
-    h, st, lv, gp = found
+for label, h, st, lv, gp in scored((labels[n], f"traj-{n}") for n in ("shipped", "control", "still")):
     lev = f"{lv['size_ratio']:.2f} / {lv['kernel_ncc']:.2f}" if lv else "—"
-    print(f"| {labels[name]} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f} / {st['share_over_2px']:.2f} | "
+    print(f"| {label} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f} / {st['share_over_2px']:.2f} | "
           f"{gopro(gp, 'reblur_psnr_gamma')} | {lev} |")
 print()
 print("| trajectory model + deblurring network | held-out PSNR (dB), gain | sharp frames deblurred: PSNR against themselves (dB) | GoPro flower / istanbul (dB) | Levin (dB), gain |")
 print("|---|---|---|---|---|")
-for p in pipes:
-    t, d = p.split()
-    key = f"deblur-{t}-{os.path.basename(d)[:-len('.safetensors')]}"
-    found = scores(key)
-    if found is None:
-        continue
-    h, st, lv, gp = found
+nets = [(t, os.path.basename(d)[: -len(".safetensors")]) for t, d in (p.split() for p in pipes)]
+for label, h, st, lv, gp in scored((f"{t} + `{net}`", f"deblur-{t}-{net}") for t, net in nets):
     lev = f"{lv['net_psnr']:.2f} ({lv['net_psnr'] - lv['blurry_psnr']:+.2f})" if lv else "—"
-    print(f"| {t} + `{os.path.basename(d)[:-len('.safetensors')]}` | {h['psnr']:.2f} ({h['psnr'] - h['blurry_psnr']:+.2f}) | "
-          f"{st['deblur_psnr_vs_itself']:.2f} | {gopro(gp, 'net_psnr')} | {lev} |")
+    print(f"| {label} | {h['psnr']:.2f} ({h['psnr'] - h['blurry_psnr']:+.2f}) | {st['deblur_psnr_vs_itself']:.2f} | {gopro(gp, 'net_psnr')} | {lev} |")
 PY
 mv data/results/still.md.tmp data/results/still.md
 cat data/results/still.md
