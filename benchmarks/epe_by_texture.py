@@ -31,20 +31,13 @@ import torch
 import torch.nn.functional as F
 
 from blurtrace.data.datasets import find_pairs
+from blurtrace.evaluation.metrics import local_texture
 from blurtrace.evaluation.scoring import border_mask
 from blurtrace.inference.predictors import TrajectoryPredictor, image_to_tensor
 from blurtrace.io import load_offsets, read_image
 from blurtrace.ops.trajectory import trajectory
 
 LENGTH_BINS = (0.0, 2.0, 4.0, 8.0, float("inf"))
-
-
-def texture(sharp: torch.Tensor) -> torch.Tensor:
-    """``(1, 3, H, W)`` → ``(H, W)`` mean gradient magnitude over a 9×9 window."""
-    g = sharp.mean(1, keepdim=True)
-    gx = F.pad(g[..., :, 1:] - g[..., :, :-1], (0, 1, 0, 0))
-    gy = F.pad(g[..., 1:, :] - g[..., :-1, :], (0, 0, 0, 1))
-    return F.avg_pool2d((gx.square() + gy.square()).sqrt(), 9, stride=1, padding=4, count_include_pad=False)[0, 0]
 
 
 def pixel_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -119,7 +112,7 @@ def main() -> None:
         lt, lp = path_length(true), path_length(aligned)
         epe.append(err[keep])
         zero.append(pixel_error(true, torch.zeros_like(true))[keep])
-        tex.append(texture(sharp)[keep])
+        tex.append(local_texture(sharp)[0][keep])
         length.append(lt[keep])
         est_length.append(lp[keep])
         epe_true_length.append(pixel_error(scale_to(lt, lp, aligned), true)[keep])

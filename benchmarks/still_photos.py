@@ -8,7 +8,9 @@ with nothing moving has a trajectory of length 0 at every pixel; a network that 
 from the picture's content instead of from its blur draws motion there too, and a deblurring
 network fed that motion sharpens what was sharp already. Per photo one JSON line: the estimated
 trajectory length (``Trajectories.magnitude``, px) as median, 90th percentile and share of
-pixels above 2 px, all pixels but a 16 px border; with ``--deblur`` also the PSNR of the whole
+pixels above 2 px, all pixels but a 16 px border, and the median over the photo's most textured
+quarter (``local_texture``, 9×9: where a trajectory changes what a deblurring sees; in flat
+regions any length reblurs alike); with ``--deblur`` also the PSNR of the whole
 ``deblur`` (trajectory and network) against the photo itself (an identity would be infinite).
 The last line holds the means over photos.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from blurtrace.evaluation.metrics import psnr
+from blurtrace.evaluation.metrics import local_texture, psnr
 from blurtrace.inference.predictors import DeblurPredictor, TrajectoryPredictor, image_to_tensor
 from blurtrace.io import find_images, read_image
 
@@ -48,8 +50,10 @@ def main() -> int:
         photo = read_image(path).to_float()
         traj = pred(photo)
         length = traj.magnitude()[BORDER:-BORDER, BORDER:-BORDER]
+        texture = local_texture(image_to_tensor(photo))[0, BORDER:-BORDER, BORDER:-BORDER].numpy()
         row = {"photo": str(path), "median_length_px": float(np.median(length)), "p90_length_px": float(np.percentile(length, 90)),
-               "share_over_2px": float((length > 2).mean())}
+               "share_over_2px": float((length > 2).mean()),
+               "median_length_textured_px": float(np.median(length[texture >= np.quantile(texture, 0.75)]))}
         if deblurrer is not None:
             row["deblur_psnr_vs_itself"] = float(psnr(image_to_tensor(deblurrer(photo, traj)), image_to_tensor(photo)))
         rows.append(row)

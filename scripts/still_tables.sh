@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The README's "Still photos" tables: does training on near-still pairs teach the networks to
-# measure blur instead of guessing its length? Scores the shipped trajectory model and the two
+# measure blur instead of guessing its length? Scores the shipped trajectory model, the two
 # continuations of scripts/train_trajectory_still.sh ("control": the shipped pairs, "still": plus
-# the near-still ones), then the whole deblur: the default deblurring network with the shipped and
-# the "still" trajectories and, when scripts/train_deblur_still.sh has run, its continuation on
+# the near-still ones) and the from-scratch run of scripts/train_trajectory_still_scratch.sh
+# ("scratch"), then the whole deblur: the default deblurring network with the shipped, "still" and
+# "scratch" trajectories and, when scripts/train_deblur_still.sh has run, its continuation on
 # near-still pairs with the shipped trajectories (what it trained with):
 # - held-out `dynamic` scenes (scripts/heldout_set.sh): trajectory EPE and reblur where Eq. 3
 #   holds; deblurring PSNR;
-# - their sharp frames as input (`python benchmarks/still_photos.py`): median blur length read, and
-#   the deblurred photo's PSNR against itself;
+# - their sharp frames as input (`python benchmarks/still_photos.py`): median blur length read (all
+#   pixels, the most textured quarter), and the deblurred photo's PSNR against itself;
 # - the GoPro pairs and Levin et al.'s shake (../shared/realworld, evaluation only; skipped when
 #   absent): reblur PSNR in gamma; kernel size ratio and NCC; deblurring PSNR.
 #   bash scripts/still_tables.sh
 # Exports each run to RUN/export/NAME.safetensors. Scores are kept in data/still/scores (git-ignored)
-# and recomputed only when the weights are newer; writes data/results/still.md and prints it.
+# and recomputed only when the weights (or still_photos.py, for its scores) are newer; writes data/results/still.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
@@ -22,17 +23,21 @@ EVAL=$(bash scripts/heldout_set.sh)
 S=data/still/scores
 mkdir -p "$S" data/results
 declare -A traj=([shipped]=blurtrace/weights/trajectory-quadratic.safetensors)
-for run in still still-control; do
+for run in still still-control still-scratch; do
   r=weights/runs/trajectory-$run
   [ -f "$r/last.pt" ] || continue
   [ "$r/export/trajectory-$run.safetensors" -nt "$r/last.pt" ] || $B train export "$r/last.pt" --name "trajectory-$run" --dest "$r/export" > /dev/null
   traj[${run#still-}]=$r/export/trajectory-$run.safetensors
 done
-fresh() { [ -s "$1" ] && [ "$1" -nt "$2" ] && { [ -z "${3:-}" ] || [ "$1" -nt "$3" ]; }; }
+fresh() {  # fresh SCORE_FILE INPUT...: the file exists and is newer than every input
+  local f=$1; shift
+  [ -s "$f" ] || return 1
+  for d; do [ "$f" -nt "$d" ] || return 1; done
+}
 for name in "${!traj[@]}"; do
   w=${traj[$name]}
   fresh "$S/traj-$name.heldout" "$w" || $B eval trajectory "$EVAL" --weights "$w" --json | tail -1 > "$S/traj-$name.heldout"
-  fresh "$S/traj-$name.still" "$w" || $PY benchmarks/still_photos.py --weights "$w" | tail -1 > "$S/traj-$name.still"
+  fresh "$S/traj-$name.still" "$w" benchmarks/still_photos.py || $PY benchmarks/still_photos.py --weights "$w" | tail -1 > "$S/traj-$name.still"
   fresh "$S/traj-$name.gopro" "$w" || $PY benchmarks/gopro_pairs.py --weights "$w" > "$S/traj-$name.gopro"
   fresh "$S/traj-$name.levin" "$w" || $PY benchmarks/levin_kernels.py --weights "$w" --summary | tail -1 > "$S/traj-$name.levin"
 done
@@ -40,14 +45,14 @@ done
 DEFAULT=blurtrace/weights/deblur-unet24-mix.safetensors
 STILL=weights/runs/deblur-still/export/deblur-still.safetensors
 pipes=("shipped $DEFAULT")
-[ -n "${traj[still]:-}" ] && pipes+=("still $DEFAULT")
+for t in still scratch; do [ -n "${traj[$t]:-}" ] && pipes+=("$t $DEFAULT"); done
 [ -f "$STILL" ] && pipes+=("shipped $STILL")
 for p in "${pipes[@]}"; do
   read -r t d <<< "$p"
   key=deblur-$t-$(basename "$d" .safetensors)
   w=${traj[$t]}
   fresh "$S/$key.heldout" "$w" "$d" || $B eval deblur "$EVAL" --method net --weights "$w" --deblur-weights "$d" --json | tail -1 > "$S/$key.heldout"
-  fresh "$S/$key.still" "$w" "$d" || $PY benchmarks/still_photos.py --weights "$w" --deblur-weights "$d" | tail -1 > "$S/$key.still"
+  fresh "$S/$key.still" "$w" "$d" benchmarks/still_photos.py || $PY benchmarks/still_photos.py --weights "$w" --deblur-weights "$d" | tail -1 > "$S/$key.still"
   fresh "$S/$key.gopro" "$w" "$d" || $PY benchmarks/gopro_pairs.py --weights "$w" --deblur net --deblur-weights "$d" > "$S/$key.gopro"
   fresh "$S/$key.levin" "$w" "$d" || $PY benchmarks/levin_kernels.py --weights "$w" --deblur net --deblur-weights "$d" --summary | tail -1 > "$S/$key.levin"
 done
@@ -70,12 +75,13 @@ def scored(rows):
 def gopro(rows, key):
     by = {r["pair"]: r for r in rows}
     return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by) or "—"
-labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still"}
-print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
+labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still",
+          "scratch": "from random weights on its pairs + 400 near-still (its schedule)"}
+print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px), in the most textured quarter (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
 print("|---|---|---|---|---|")
-for label, h, st, lv, gp in scored((labels[n], f"traj-{n}") for n in ("shipped", "control", "still")):
+for label, h, st, lv, gp in scored((labels[n], f"traj-{n}") for n in ("shipped", "control", "still", "scratch")):
     lev = f"{lv['size_ratio']:.2f} / {lv['kernel_ncc']:.2f}" if lv else "—"
-    print(f"| {label} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f} / {st['share_over_2px']:.2f} | "
+    print(f"| {label} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f}, {st['median_length_textured_px']:.2f} / {st['share_over_2px']:.2f} | "
           f"{gopro(gp, 'reblur_psnr_gamma')} | {lev} |")
 print()
 print("| trajectory model + deblurring network | held-out PSNR (dB), gain | sharp frames deblurred: PSNR against themselves (dB) | GoPro flower / istanbul (dB) | Levin (dB), gain |")

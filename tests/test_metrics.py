@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from blurtrace.evaluation.metrics import ms_ssim, psnr, ssim, trajectory_epe, video_psnr
+from blurtrace.evaluation.metrics import local_texture, ms_ssim, psnr, ssim, trajectory_epe, video_psnr
 
 
 def test_psnr_known_value_and_mask():
@@ -42,3 +42,19 @@ def test_epe_up_to_time_reversal():
 def test_video_psnr_forgives_reversal():
     frames = torch.rand(4, 3, 8, 8)
     assert video_psnr(frames.flip(0), frames) > 100
+
+
+def test_local_texture_flat_ramp_and_window():
+    flat = torch.full((1, 3, 20, 20), 0.4)
+    assert local_texture(flat).abs().max() == 0
+    # a horizontal ramp of slope 0.01 per pixel: 0.01 everywhere but the padded last column
+    ramp = torch.arange(20.0).mul(0.01).expand(1, 3, 20, 20)
+    tex = local_texture(ramp, window=1)
+    assert tex.shape == (1, 20, 20)
+    torch.testing.assert_close(tex[..., :-1], torch.full((1, 20, 19), 0.01))
+    assert tex[..., -1].abs().max() == 0
+    # one step edge: the window spreads it over its width and no farther
+    step = torch.zeros(1, 1, 21, 21)
+    step[..., 11:] = 1.0
+    wide = local_texture(step, window=5)[0, 10]
+    assert (wide[8:13] > 0).all() and (wide[:8] == 0).all() and (wide[13:] == 0).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from pytorch_msssim import ms_ssim as _ms_ssim
 from pytorch_msssim import ssim as _ssim
 
@@ -99,3 +100,16 @@ def zero_motion_epe(true: torch.Tensor) -> torch.Tensor:
 
 def psnr_from_mse(mse: float, *, data_range: float = 1.0) -> float:
     return 10 * math.log10(data_range**2 / max(mse, 1e-20))
+
+
+def local_texture(image: torch.Tensor, *, window: int = 9) -> torch.Tensor:
+    """``(B, C, H, W)`` → ``(B, H, W)``: the grey image's gradient magnitude (forward differences)
+    averaged over a ``window``×``window`` neighbourhood.
+
+    Blur shows only where the sharp picture has texture across it; in flat regions every
+    trajectory reblurs alike (Eq. 3), so trajectory scores are split by this measure.
+    """
+    g = image.mean(1, keepdim=True)
+    gx = F.pad(g[..., :, 1:] - g[..., :, :-1], (0, 1, 0, 0))
+    gy = F.pad(g[..., 1:, :] - g[..., :-1, :], (0, 0, 0, 1))
+    return F.avg_pool2d((gx.square() + gy.square()).sqrt(), window, stride=1, padding=window // 2, count_include_pad=False)[:, 0]
