@@ -30,9 +30,9 @@ for run in still still-control still-scratch; do
   traj[${run#still-}]=$r/export/trajectory-$run.safetensors
 done
 fresh() {  # fresh SCORE_FILE INPUT...: the file exists and is newer than every input
-  local f=$1; shift
+  local f=$1 dep; shift
   [ -s "$f" ] || return 1
-  for d; do [ "$f" -nt "$d" ] || return 1; done
+  for dep; do [ "$f" -nt "$dep" ] || return 1; done
 }
 for name in "${!traj[@]}"; do
   w=${traj[$name]}
