@@ -50,12 +50,13 @@ def main() -> int:
         photo = read_image(path).to_float()
         traj = pred(photo)
         length = traj.magnitude()[BORDER:-BORDER, BORDER:-BORDER]
-        texture = local_texture(image_to_tensor(photo))[0, BORDER:-BORDER, BORDER:-BORDER].numpy()
+        x = image_to_tensor(photo)
+        texture = local_texture(x)[0, BORDER:-BORDER, BORDER:-BORDER].numpy()
         row = {"photo": str(path), "median_length_px": float(np.median(length)), "p90_length_px": float(np.percentile(length, 90)),
                "share_over_2px": float((length > 2).mean()),
                "median_length_textured_px": float(np.median(length[texture >= np.quantile(texture, 0.75)]))}
         if deblurrer is not None:
-            row["deblur_psnr_vs_itself"] = float(psnr(image_to_tensor(deblurrer(photo, traj)), image_to_tensor(photo)))
+            row["deblur_psnr_vs_itself"] = float(psnr(image_to_tensor(deblurrer(photo, traj)), x))
         rows.append(row)
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
     keys = [k for k in rows[0] if k != "photo"]

@@ -13,6 +13,8 @@ import torch.nn.functional as F
 from pytorch_msssim import ms_ssim as _ms_ssim
 from pytorch_msssim import ssim as _ssim
 
+from blurtrace.ops.deconv import forward_differences
+
 
 def psnr(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Peak signal-to-noise ratio per image, ``(B,)`` in dB.
@@ -109,7 +111,5 @@ def local_texture(image: torch.Tensor, *, window: int = 9) -> torch.Tensor:
     Blur shows only where the sharp picture has texture across it; in flat regions every
     trajectory reblurs alike (Eq. 3), so trajectory scores are split by this measure.
     """
-    g = image.mean(1, keepdim=True)
-    gx = F.pad(g[..., :, 1:] - g[..., :, :-1], (0, 1, 0, 0))
-    gy = F.pad(g[..., 1:, :] - g[..., :-1, :], (0, 0, 0, 1))
+    gx, gy = forward_differences(image.mean(1, keepdim=True))
     return F.avg_pool2d((gx.square() + gy.square()).sqrt(), window, stride=1, padding=window // 2, count_include_pad=False)[:, 0]

@@ -75,7 +75,7 @@ def _check_shapes(blurry: torch.Tensor, offsets: torch.Tensor) -> None:
         raise ValueError(f"offsets must be ({b}, N, 2, {h}, {w}), got {tuple(offsets.shape)}")
 
 
-def _grad(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def forward_differences(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Forward differences with a zero last row/column (Neumann border)."""
     gx = F.pad(x[..., :, 1:] - x[..., :, :-1], (0, 1, 0, 0))
     gy = F.pad(x[..., 1:, :] - x[..., :-1, :], (0, 0, 0, 1))
@@ -83,7 +83,7 @@ def _grad(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _div(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
-    """Backward differences: the negative adjoint of ``_grad`` (so ``div = −∇ᵀ``)."""
+    """Backward differences: the negative adjoint of ``forward_differences`` (so ``div = −∇ᵀ``)."""
     dx = torch.cat((px[..., :, :1], px[..., :, 1:-1] - px[..., :, :-2], -px[..., :, -2:-1]), dim=-1)
     dy = torch.cat((py[..., :1, :], py[..., 1:-1, :] - py[..., :-2, :], -py[..., -2:-1, :]), dim=-2)
     return dx + dy
@@ -91,7 +91,7 @@ def _div(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
 
 def _tv_direction(x: torch.Tensor, eps: float) -> torch.Tensor:
     """``div(∇x / sqrt(|∇x|² + ε²))``: minus the gradient of smooth TV (per channel)."""
-    gx, gy = _grad(x)
+    gx, gy = forward_differences(x)
     norm = torch.sqrt(gx * gx + gy * gy + eps * eps)
     return _div(gx / norm, gy / norm)
 
