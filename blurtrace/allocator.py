@@ -5,10 +5,10 @@ a 1280×720 photo is 59 MB). glibc serves blocks that large with ``mmap`` and re
 kernel when they are freed, so every layer writes into fresh memory that the kernel must map and
 zero page by page. On a 2-core AVX2 CPU that was a quarter to nearly half of the deblurring
 network's time (the default U-Net on a 1280×720 photo: 2.4–3.3 s tuned against 4.3–4.4 s,
-``benchmarks/speed.py`` against ``--system-malloc``, README "Measured results"). With
-``mmap`` off for large blocks and trimming off, freed blocks stay in the heap and the next layer
-reuses them. The price: the process keeps its peak heap until it exits, which a command that
-processes photos and ends does anyway.
+``benchmarks/speed.py`` against ``--system-malloc``; docs/experiments.md, "Speed on a CPU without
+bfloat16"). With ``mmap`` off for large blocks and trimming off, freed blocks stay in the heap
+and the next layer reuses them. The price: the process keeps its peak heap until it exits, which a
+command that processes photos and ends does anyway.
 
 The ``blurtrace`` command calls :func:`keep_freed_memory` before any work unless the environment
 sets ``BLURTRACE_SYSTEM_MALLOC=1``. It changes the whole process, so the library never calls it

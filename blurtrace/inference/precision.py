@@ -3,12 +3,13 @@
 ``fp32`` runs everything in float32. ``bf16`` runs a network under autocast, so its
 convolutions take bfloat16 inputs (accumulating in float32): on a CPU with
 native bfloat16 instructions (AVX512-BF16 or AMX) oneDNN does them much faster. Measured on a
-2-core AVX512-BF16 machine (README; ``python benchmarks/speed.py --precision fp32|bf16``) on a
-1280×720 photo: the trajectory network 1.9× faster (held-out EPE unchanged to 0.001 px,
-``blurtrace eval trajectory --precision fp32|bf16``), the deblurring network 1.4–1.7× faster
-(held-out PSNR 0.01 dB lower, ``blurtrace eval deblur --precision fp32|bf16``). Outputs come
-out in float32. Sampling positions and the motion-aware convolution's 9-tap product stay
-float32 (``ops/grid.py``, ``ops/deform.py``): bfloat16 cannot even name pixel 1279 of a row.
+2-core AVX512-BF16 machine (docs/experiments.md, "bfloat16"; ``python benchmarks/speed.py
+--precision fp32|bf16``) on a 1280×720 photo: the trajectory network 1.9× faster (held-out EPE
+unchanged to 0.001 px, ``blurtrace eval trajectory --precision fp32|bf16``), the deblurring
+network 1.4–1.7× faster (held-out PSNR 0.01 dB lower, ``blurtrace eval deblur --precision
+fp32|bf16``). Outputs come out in float32. Sampling positions and the motion-aware
+convolution's 9-tap product stay float32 (``ops/grid.py``, ``ops/deform.py``): bfloat16 cannot
+even name pixel 1279 of a row.
 Training autocasts only when told (``train deblur|trajectory --precision bf16``, forward pass only);
 the frozen trajectories a deblurring run trains on are estimated in float32.
 
