@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The README's "Longer blur" tables: the shipped models against their continuations on longer blur
-# (scripts/train_trajectory_long.sh, scripts/continue_on_long_blur.sh), on the held-out `dynamic`
-# set (blur ≤ 12 px), the held-out longer `camera` set (≤ 20 px), Levin et al.'s real camera shake
-# and the two GoPro pairs (both from ../shared/realworld, evaluation only; skipped when absent).
+# The "Longer blur" tables of docs/experiments.md: the shipped models against their continuations on
+# longer blur (scripts/train_trajectory_long.sh, scripts/continue_on_long_blur.sh), on the held-out
+# `dynamic` set (blur ≤ 12 px), the held-out longer `camera` set (≤ 20 px), Levin et al.'s real
+# camera shake and the two GoPro pairs (both from ../shared/realworld, evaluation only; skipped when
+# absent).
 #   bash scripts/long_blur_tables.sh [STEPS]   (STEPS of the deblurring continuations, default 2000)
 # Environment: NETS (deblurring networks to score, default all: shipped-ma1 shipped-backbone
 # control-ma1 control-backbone long-ma1 long-backbone mix-ma1; missing weights are skipped; mix-ma1

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# The README's "Still photos" tables: does training on near-still pairs teach the networks to
-# measure blur instead of guessing its length? Scores the shipped trajectory model, the two
-# continuations of scripts/train_trajectory_still.sh ("control": the shipped pairs, "still": plus
-# the near-still ones) and the from-scratch run of scripts/train_trajectory_still_scratch.sh
-# ("scratch"), then the whole deblur: the default deblurring network with the shipped, "still" and
-# "scratch" trajectories and, when scripts/train_deblur_still.sh has run, its continuation on
-# near-still pairs with the shipped trajectories (what it trained with):
+# The "Photos that are already sharp" tables of docs/experiments.md: does training on near-still
+# pairs teach the networks to measure blur instead of guessing its length? Scores the shipped
+# trajectory model, the two continuations of scripts/train_trajectory_still.sh ("control": the
+# shipped pairs, "still": plus the near-still ones), the from-scratch runs of
+# scripts/train_trajectory_still_scratch.sh ("scratch") and
+# scripts/train_trajectory_broad_scratch.sh ("broad-scratch": long blur too), then the whole deblur:
+# the default deblurring network with each of these trajectories but the control and, when
+# scripts/train_deblur_still.sh has run, its continuation on near-still pairs with the shipped
+# trajectories (what it trained with):
 # - held-out `dynamic` scenes (scripts/heldout_set.sh): trajectory EPE and reblur where Eq. 3
 #   holds; deblurring PSNR;
-# - their sharp frames as input (`python benchmarks/still_photos.py`): median blur length read (all
-#   pixels, the most textured quarter), and the deblurred photo's PSNR against itself;
+# - the held-out longer `camera` scenes (scripts/heldout_set_long.sh, end points ≤ 20 px):
+#   trajectory EPE and reblur where Eq. 3 holds;
+# - the held-out `dynamic` scenes' sharp frames as input (`python benchmarks/still_photos.py`):
+#   median blur length read (all pixels, the most textured quarter), and the deblurred photo's PSNR
+#   against itself;
 # - the GoPro pairs and Levin et al.'s shake (../shared/realworld, evaluation only; skipped when
 #   absent): reblur PSNR in gamma; kernel size ratio and NCC; deblurring PSNR.
 #   bash scripts/still_tables.sh
@@ -20,10 +25,11 @@ cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 PY=${PYTHON:-.venv/bin/python}
 EVAL=$(bash scripts/heldout_set.sh)
+EVAL_LONG=$(bash scripts/heldout_set_long.sh)
 S=data/still/scores
 mkdir -p "$S" data/results
 declare -A traj=([shipped]=blurtrace/weights/trajectory-quadratic.safetensors)
-for run in still still-control still-scratch; do
+for run in still still-control still-scratch broad-scratch; do
   r=weights/runs/trajectory-$run
   [ -f "$r/last.pt" ] || continue
   [ "$r/export/trajectory-$run.safetensors" -nt "$r/last.pt" ] || $B train export "$r/last.pt" --name "trajectory-$run" --dest "$r/export" > /dev/null
@@ -37,6 +43,7 @@ fresh() {  # fresh SCORE_FILE INPUT...: the file exists and is newer than every 
 for name in "${!traj[@]}"; do
   w=${traj[$name]}
   fresh "$S/traj-$name.heldout" "$w" || $B eval trajectory "$EVAL" --weights "$w" --json | tail -1 > "$S/traj-$name.heldout"
+  fresh "$S/traj-$name.long" "$w" || $B eval trajectory "$EVAL_LONG" --weights "$w" --json | tail -1 > "$S/traj-$name.long"
   fresh "$S/traj-$name.still" "$w" benchmarks/still_photos.py || $PY benchmarks/still_photos.py --weights "$w" | tail -1 > "$S/traj-$name.still"
   fresh "$S/traj-$name.gopro" "$w" || $PY benchmarks/gopro_pairs.py --weights "$w" > "$S/traj-$name.gopro"
   fresh "$S/traj-$name.levin" "$w" || $PY benchmarks/levin_kernels.py --weights "$w" --summary | tail -1 > "$S/traj-$name.levin"
@@ -45,7 +52,7 @@ done
 DEFAULT=blurtrace/weights/deblur-unet24-mix.safetensors
 STILL=weights/runs/deblur-still/export/deblur-still.safetensors
 pipes=("shipped $DEFAULT")
-for t in still scratch; do [ -n "${traj[$t]:-}" ] && pipes+=("$t $DEFAULT"); done
+for t in still scratch broad-scratch; do [ -n "${traj[$t]:-}" ] && pipes+=("$t $DEFAULT"); done
 [ -f "$STILL" ] && pipes+=("shipped $STILL")
 for p in "${pipes[@]}"; do
   read -r t d <<< "$p"
@@ -65,29 +72,32 @@ def load(path):
         return None
     return [json.loads(l) for l in open(path) if l.strip()]
 def scored(rows):
-    """(label, held-out means, still-photo means, Levin's summary or None, GoPro rows) for each
-    (label, score prefix) of ``rows`` that has been scored."""
+    """(label, score prefix, held-out means, still-photo means, Levin's summary or None, GoPro rows)
+    for each (label, score prefix) of ``rows`` that has been scored."""
     for label, prefix in rows:
         h = load(f"{S}/{prefix}.heldout")
         if h is not None:
             lv = load(f"{S}/{prefix}.levin")
-            yield label, h[-1]["mean"], load(f"{S}/{prefix}.still")[-1]["mean"], lv[-1] if lv else None, load(f"{S}/{prefix}.gopro") or []
+            yield label, prefix, h[-1]["mean"], load(f"{S}/{prefix}.still")[-1]["mean"], lv[-1] if lv else None, load(f"{S}/{prefix}.gopro") or []
 def gopro(rows, key):
     by = {r["pair"]: r for r in rows}
     return " / ".join(f"{by[p][key]:.2f}" for p in ("flower", "istanbul") if p in by) or "—"
 labels = {"shipped": "shipped `trajectory-quadratic`", "control": "continued on its pairs (control)", "still": "continued on its pairs + 400 near-still",
-          "scratch": "from random weights on its pairs + 400 near-still (its schedule)"}
-print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | sharp frames: median length read (px), in the most textured quarter (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
-print("|---|---|---|---|---|")
-for label, h, st, lv, gp in scored((labels[n], f"traj-{n}") for n in ("shipped", "control", "still", "scratch")):
+          "scratch": "from random weights on its pairs + 400 near-still (its schedule)",
+          "broad-scratch": "from random weights on its pairs + 400 near-still + 1 000 long ≤ 20 px (10 000 steps)"}
+print("| trajectory model | held-out EPE (px) / reblur where Eq. 3 holds (dB) | held-out long `camera` (≤ 20 px): EPE / reblur where Eq. 3 holds | sharp frames: median length read (px), in the most textured quarter (px) / share over 2 px | GoPro flower / istanbul reblur, gamma (dB) | Levin size ratio / NCC |")
+print("|---|---|---|---|---|---|")
+for label, prefix, h, st, lv, gp in scored((labels[n], f"traj-{n}") for n in ("shipped", "control", "still", "scratch", "broad-scratch")):
     lev = f"{lv['size_ratio']:.2f} / {lv['kernel_ncc']:.2f}" if lv else "—"
-    print(f"| {label} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {st['median_length_px']:.2f}, {st['median_length_textured_px']:.2f} / {st['share_over_2px']:.2f} | "
+    lg = load(f"{S}/{prefix}.long")
+    lg = f"{lg[-1]['mean']['epe']:.2f} / {lg[-1]['mean']['reblur_psnr_valid']:.2f}" if lg else "—"
+    print(f"| {label} | {h['epe']:.2f} / {h['reblur_psnr_valid']:.2f} | {lg} | {st['median_length_px']:.2f}, {st['median_length_textured_px']:.2f} / {st['share_over_2px']:.2f} | "
           f"{gopro(gp, 'reblur_psnr_gamma')} | {lev} |")
 print()
 print("| trajectory model + deblurring network | held-out PSNR (dB), gain | sharp frames deblurred: PSNR against themselves (dB) | GoPro flower / istanbul (dB) | Levin (dB), gain |")
 print("|---|---|---|---|---|")
 nets = [(t, os.path.basename(d)[: -len(".safetensors")]) for t, d in (p.split() for p in pipes)]
-for label, h, st, lv, gp in scored((f"{t} + `{net}`", f"deblur-{t}-{net}") for t, net in nets):
+for label, _, h, st, lv, gp in scored((f"{t} + `{net}`", f"deblur-{t}-{net}") for t, net in nets):
     lev = f"{lv['net_psnr']:.2f} ({lv['net_psnr'] - lv['blurry_psnr']:+.2f})" if lv else "—"
     print(f"| {label} | {h['psnr']:.2f} ({h['psnr'] - h['blurry_psnr']:+.2f}) | {st['deblur_psnr_vs_itself']:.2f} | {gopro(gp, 'net_psnr')} | {lev} |")
 PY
