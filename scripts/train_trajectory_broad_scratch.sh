@@ -5,6 +5,8 @@
 # "istanbul" but lost the short-blur scenes (held-out EPE 1.74 → 2.32 px); trained from its first
 # step with the near-still pairs (scripts/train_trajectory_still_scratch.sh) it kept them (1.75 px).
 # Does one network learn all three lengths when it meets them from the start?
+# Answer (session 25, docs/experiments.md "Photos that are already sharp"): no. Held-out EPE 2.06 px
+# on short blur and 3.26 px on the long `camera` set, against the shipped 1.74 / 3.05; not shipped.
 # scripts/train_trajectory.sh itself (recipe and seed) with the data replaced and 10 000 steps
 # instead of 12 000, to fit one session (2026-12-01: begun with 12 000, resumed at step 2 250 with
 # 10 000, where the linear rate is 0.96× that of the longer schedule; command.txt has both).
