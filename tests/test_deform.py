@@ -208,3 +208,24 @@ def test_module_applies_its_alpha():
     unit = layer.tap_offsets(params, "quadratic")
     ref = motion_aware_conv2d(x, layer.weight, layer.bias, trajectory_tap_offsets(params, "quadratic", alpha=0.3))
     assert torch.allclose(layer(x, unit), ref, atol=1e-5)
+
+
+def test_row_blocks_and_training_path_give_the_same_output(monkeypatch):
+    """Inference samples a few rows at a time by a gather, training in one grid_sample block:
+    the same convolution either way."""
+    import blurtrace.ops.grid as grid
+
+    torch.manual_seed(5)
+    x = torch.randn(2, 3, 9, 7, dtype=torch.float64)
+    w = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    b = torch.randn(4, dtype=torch.float64)
+    taps = torch.randn(2, 9, 2, 9, 7, dtype=torch.float64) * 2
+    with torch.no_grad():
+        whole = motion_aware_conv2d(x, w, b, taps)
+    trained = motion_aware_conv2d(x.requires_grad_(True), w, b, taps)
+    blocks = grid.sample_taps
+    monkeypatch.setattr(grid, "sample_taps", lambda image, offsets: blocks(image, offsets, bags=2 * 9 * 7 * 2))
+    with torch.no_grad():
+        in_blocks = motion_aware_conv2d(x, w, b, taps)
+    assert torch.allclose(whole, trained, atol=1e-10) and torch.allclose(whole, in_blocks, atol=1e-10)
+    assert torch.allclose(whole, _reference(x.detach(), w, b, taps), atol=1e-10)

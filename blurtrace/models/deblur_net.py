@@ -10,8 +10,9 @@ transposed convolutions back up.
 
 The paper's idea (Eq. 16): in the *last decoder stage* of the finest level, 3×3 filters are
 bent along each pixel's exposure trajectory, so the filter that undoes a blur reads the pixels
-the blur mixed. A motion-aware convolution costs ≈ 7× a plain one on a CPU (nine bilinear
-gathers of the feature map), so ``motion_aware`` says how many of that stage's four
+the blur mixed. A motion-aware convolution costs ≈ 8× a plain one at inference on a CPU (nine
+bilinear samples of the feature map, then a 1×1 convolution over them; ``python
+benchmarks/motion_aware_conv.py``), so ``motion_aware`` says how many of that stage's four
 convolutions are bent, first ones first; ``0`` is the same network with plain 3×3 convolutions
 (the ablation of Table 6), which ignores the trajectory.
 

@@ -11,8 +11,9 @@ the motion: the upper-left taps follow the start of the exposure, the lower-righ
 (The reference implementation scrambled this order; here tap k and time t_k go together.)
 
 It is a deformable convolution (Dai et al. 2017) whose offsets come from the trajectory instead
-of a learned branch. The implementation is pure PyTorch (9 bilinear samples + one matmul),
-differentiable in the input, the weights and the offsets. ``to_deform_conv2d_offsets`` converts
+of a learned branch. The implementation is pure PyTorch (9 bilinear samples by
+``ops.grid.sample_taps``, then one 1×1 convolution), differentiable in the input, the weights and
+the offsets. ``to_deform_conv2d_offsets`` converts
 to torchvision's ``deform_conv2d`` layout for anyone who wants its faster kernel.
 """
 from __future__ import annotations
@@ -98,29 +99,26 @@ def motion_aware_conv2d(
         ``(B, Cout, h, w)``.
     """
     _check(x, weight, bias, tap_offsets)
-    b, cin, h, w = x.shape
-    cout = weight.shape[0]
-    # absolute displacement of every tap from the output pixel: regular grid + trajectory
+    cout, cin = weight.shape[:2]
+    # absolute displacement of every tap from the output pixel: regular grid + trajectory,
     # in the offsets' precision: under autocast x is bfloat16, the positions must not be
     disp = tap_offsets + tap_grid(device=x.device, dtype=tap_offsets.dtype).view(1, TAPS, 2, 1, 1)
-    # sampled in that precision too (ops/grid.py), converted once before the 9 copies
-    xs = x.to(torch.promote_types(x.dtype, disp.dtype))
-    # im2col by bilinear sampling (Eq. 4; zeros outside, like conv2d's zero padding):
-    # 9 samples of x, the only 9× memory this op needs
-    cols = grid.sample(
-        xs.unsqueeze(1).expand(b, TAPS, cin, h, w).reshape(b * TAPS, cin, h, w), disp.reshape(b * TAPS, 2, h, w)
-    )
-    del xs
-    cols = cols.view(b, TAPS * cin, h * w)
-    # weight[o, c, r, s] is tap k = 3r + s; reorder to (o, k, c) to match cols' (k, c) rows
-    wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin).to(cols.dtype)
-    # and multiplied in it, also under autocast: a bfloat16 copy of the 9 samples would add half
-    # their memory (+0.2–0.4 GB at the peak of a 24 MP photo's 1024² tiles, benchmarks/big_photo.sh)
-    with torch.autocast(device_type=x.device.type, enabled=False):
-        y = torch.matmul(wmat, cols).view(b, cout, h, w)
-    if bias is not None:
-        y = y + bias.view(1, cout, 1, 1)
-    return y
+    # weight[o, c, r, s] is tap k = 3r + s; reorder to (o, k, c) to match the samples' (k, c) channels
+    wmat = weight.permute(0, 2, 3, 1).reshape(cout, TAPS * cin, 1, 1)
+    out = None
+    # im2col by bilinear sampling (Eq. 4; zeros outside, like conv2d's zero padding) in at least
+    # float32 (ops/grid.py), a block of rows at a time (the 9 samples are 9× the input's memory),
+    # each block then one 1×1 convolution over its channels-last view; in float32 also under
+    # autocast: a bfloat16 copy of the samples would add half their memory
+    for rows, cols in grid.sample_taps(x, disp):
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            y = F.conv2d(cols.permute(0, 3, 1, 2), wmat.to(cols.dtype), None if bias is None else bias.to(cols.dtype))
+        if rows.start == 0 and rows.stop == x.shape[-2]:
+            return y
+        if out is None:
+            out = torch.empty(x.shape[0], cout, *x.shape[-2:], dtype=y.dtype, device=y.device, memory_format=torch.channels_last)
+        out[..., rows, :] = y
+    return out
 
 
 def to_deform_conv2d_offsets(tap_offsets: torch.Tensor) -> torch.Tensor:
