@@ -13,8 +13,8 @@ the motion: the upper-left taps follow the start of the exposure, the lower-righ
 It is a deformable convolution (Dai et al. 2017) whose offsets come from the trajectory instead
 of a learned branch. The implementation is pure PyTorch (9 bilinear samples by
 ``ops.grid.sample_taps``, then one 1×1 convolution), differentiable in the input, the weights and
-the offsets. ``to_deform_conv2d_offsets`` converts
-to torchvision's ``deform_conv2d`` layout for anyone who wants its faster kernel.
+the offsets. ``to_deform_conv2d_offsets`` converts to torchvision's ``deform_conv2d`` layout for
+anyone who wants its kernel.
 """
 from __future__ import annotations
 

@@ -107,9 +107,10 @@ def _sample_taps_gather(image: torch.Tensor, offsets: torch.Tensor, *, bags: int
     On a CPU ``grid_sample`` reads each channel plane separately and needs K copies of the image;
     here every sample is the weighted sum of 4 contiguous pixel rows of a zero-bordered
     channels-last copy, which ``embedding_bag`` computes in one pass (the motion-aware convolution of
-    a 24-channel 1280×720 map: 0.9–1.0 s instead of 1.3–1.4, ``benchmarks/motion_aware_conv.py``,
-    and the whole deblurring network 0.3–0.9 s faster, ``benchmarks/speed.py``). Positions are clamped into the
-    border, where the zeros make a sample outside the image 0 exactly as ``grid_sample`` does.
+    a 24-channel 1280×720 map: 0.9–1.0 s instead of 1.3–1.4, ``benchmarks/motion_aware_conv.py``;
+    the default deblurring network 0.4–0.9 s faster, ``benchmarks/speed.py``, alternated runs).
+    Positions are clamped into the border, where the zeros make a sample outside the image 0
+    exactly as ``grid_sample`` does.
     """
     b, c, h, w = image.shape
     k = offsets.shape[1]
