@@ -6,8 +6,10 @@
 # scripts/train_trajectory_still_scratch.sh ("scratch") and
 # scripts/train_trajectory_broad_scratch.sh ("broad-scratch": long blur too), then the whole deblur:
 # the default deblurring network with each of these trajectories but the control and, when
-# scripts/train_deblur_still.sh has run, its continuation on near-still pairs with the shipped
-# trajectories (what it trained with):
+# scripts/train_deblur_still.sh has run, its continuation on near-still pairs with the trajectories
+# it trained with: the shipped ones (weights/runs/deblur-still) and those of the "scratch" run
+# (weights/runs/deblur-still-pair, `OUT=weights/runs/deblur-still-pair bash
+# scripts/train_deblur_still.sh 2000 weights/runs/trajectory-still-scratch/export/trajectory-still-scratch.safetensors`):
 # - held-out `dynamic` scenes (scripts/heldout_set.sh): trajectory EPE and reblur where Eq. 3
 #   holds; deblurring PSNR;
 # - the held-out longer `camera` scenes (scripts/heldout_set_long.sh, end points ≤ 20 px):
@@ -54,6 +56,11 @@ STILL=weights/runs/deblur-still/export/deblur-still.safetensors
 pipes=("shipped $DEFAULT")
 for t in still scratch broad-scratch; do [ -n "${traj[$t]:-}" ] && pipes+=("$t $DEFAULT"); done
 [ -f "$STILL" ] && pipes+=("shipped $STILL")
+PAIR=weights/runs/deblur-still-pair
+if [ -f "$PAIR/last.pt" ] && [ -n "${traj[scratch]:-}" ]; then
+  [ "$PAIR/export/deblur-still-pair.safetensors" -nt "$PAIR/last.pt" ] || $B train export "$PAIR/last.pt" --name deblur-still-pair --dest "$PAIR/export" > /dev/null
+  pipes+=("scratch $PAIR/export/deblur-still-pair.safetensors")
+fi
 for p in "${pipes[@]}"; do
   read -r t d <<< "$p"
   key=deblur-$t-$(basename "$d" .safetensors)
