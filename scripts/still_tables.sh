@@ -30,11 +30,14 @@ EVAL=$(bash scripts/heldout_set.sh)
 EVAL_LONG=$(bash scripts/heldout_set_long.sh)
 S=data/still/scores
 mkdir -p "$S" data/results
+export_run() {  # export_run RUN NAME: RUN/last.pt to RUN/export/NAME.safetensors unless that is newer
+  [ "$1/export/$2.safetensors" -nt "$1/last.pt" ] || $B train export "$1/last.pt" --name "$2" --dest "$1/export" > /dev/null
+}
 declare -A traj=([shipped]=blurtrace/weights/trajectory-quadratic.safetensors)
 for run in still still-control still-scratch broad-scratch; do
   r=weights/runs/trajectory-$run
   [ -f "$r/last.pt" ] || continue
-  [ "$r/export/trajectory-$run.safetensors" -nt "$r/last.pt" ] || $B train export "$r/last.pt" --name "trajectory-$run" --dest "$r/export" > /dev/null
+  export_run "$r" "trajectory-$run"
   traj[${run#still-}]=$r/export/trajectory-$run.safetensors
 done
 fresh() {  # fresh SCORE_FILE INPUT...: the file exists and is newer than every input
@@ -58,7 +61,7 @@ for t in still scratch broad-scratch; do [ -n "${traj[$t]:-}" ] && pipes+=("$t $
 [ -f "$STILL" ] && pipes+=("shipped $STILL")
 PAIR=weights/runs/deblur-still-pair
 if [ -f "$PAIR/last.pt" ] && [ -n "${traj[scratch]:-}" ]; then
-  [ "$PAIR/export/deblur-still-pair.safetensors" -nt "$PAIR/last.pt" ] || $B train export "$PAIR/last.pt" --name deblur-still-pair --dest "$PAIR/export" > /dev/null
+  export_run "$PAIR" deblur-still-pair
   pipes+=("scratch $PAIR/export/deblur-still-pair.safetensors")
 fi
 for p in "${pipes[@]}"; do
