@@ -85,7 +85,8 @@ def sample_taps(image: torch.Tensor, offsets: torch.Tensor, *, bags: int = 2**20
     image, offsets = image.to(dtype), offsets.to(dtype)
     # the gather's backward (a sort and scatter of 4·K rows per pixel) is slower than
     # grid_sample's: a training step of the default deblurring network took 1.21–1.31 s with it
-    # against 1.01–1.27 s (benchmarks/train_speed.py, alternated), so it serves inference only
+    # against 1.01–1.27 s (benchmarks/train_speed.py's step with the gather forced in, alternated;
+    # a one-off comparison, docs/experiments.md), so it serves inference only
     needs_grad = torch.is_grad_enabled() and (image.requires_grad or offsets.requires_grad)
     if image.device.type == "cpu" and not needs_grad:
         yield from _sample_taps_gather(image, offsets, bags=bags)
