@@ -9,6 +9,9 @@
     python benchmarks/speed.py --method net --deblur-weights deblur-unet16 > data/results/speed-unet16.jsonl
     BLURTRACE_DEBLUR_WEIGHTS=deblur-unet16 bash benchmarks/big_photo.sh net > data/results/big_photo-unet16.txt
     python scripts/deblur_metrics.py unet16 > data/results/deblur-unet16-metrics.json
+    python benchmarks/speed.py --method net --deblur-weights deblur-unet20 > data/results/speed-unet20.jsonl
+    BLURTRACE_DEBLUR_WEIGHTS=deblur-unet20 bash benchmarks/big_photo.sh net > data/results/big_photo-unet20.txt
+    python scripts/deblur_metrics.py unet20 > data/results/deblur-unet20-metrics.json
     blurtrace train export weights/runs/deblur-unet24-mix/last.pt --name deblur-unet24-mix \
         --default --metrics data/results/deblur-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet24-backbone/last.pt --name deblur-unet24-backbone \
@@ -17,11 +20,13 @@
         --dest weights/ablations --metrics data/results/deblur-backbone-mix-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet16/last.pt --name deblur-unet16 \
         --metrics data/results/deblur-unet16-metrics.json --data-note "..."
+    blurtrace train export weights/runs/deblur-unet20/last.pt --name deblur-unet20 \
+        --metrics data/results/deblur-unet20-metrics.json --data-note "..."
 
 Seconds per image are left out: `eval deblur` times whatever else the machine is doing; the
 speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory are
 added for the installed models (the default: data/results/speed.jsonl and big_photo.txt;
-deblur-unet16: speed-unet16.jsonl and big_photo-unet16.txt), when those files exist.
+deblur-unet16 and deblur-unet20: speed-unet16.jsonl, big_photo-unet16.txt and the same for unet20), when those files exist.
 """
 from __future__ import annotations
 
@@ -75,10 +80,11 @@ def speed_and_memory(speed_name: str, big_name: str, command: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     # which evaluate_deblur.sh result each model's figures come from
-    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix", "unet16": "unet16"}
+    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix", "unet16": "unet16", "unet20": "unet20"}
     # the installed models' speed and 24 MP memory files, and the speed command
     installed = {"motion-aware": ("speed.jsonl", "big_photo.txt", "python benchmarks/speed.py --method net --method deconv"),
-                 "unet16": ("speed-unet16.jsonl", "big_photo-unet16.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet16")}
+                 "unet16": ("speed-unet16.jsonl", "big_photo-unet16.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet16"),
+                 "unet20": ("speed-unet20.jsonl", "big_photo-unet20.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet20")}
     ap.add_argument("model", choices=tuple(results))
     args = ap.parse_args()
     run = results[args.model]

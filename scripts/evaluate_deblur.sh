@@ -3,7 +3,7 @@
 # the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution;
 # for the default U-Net (deblur-unet24-mix, with its ablation twin), the U-Net it was continued from
 # (deblur-unet24, with its twin), the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin)
-# and the width-16 U-Net installed for CPUs without bfloat16 (deblur-unet16).
+# and the narrower U-Nets installed for CPUs without bfloat16 (deblur-unet16, deblur-unet20).
 #   bash scripts/evaluate_deblur.sh
 # Scores the held-out set of scripts/heldout_set.sh; needs the ablation weights exported by
 # `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
@@ -21,6 +21,7 @@ NETS=(
   dmphn=blurtrace/weights/deblur-motion-aware.safetensors
   dmphn-backbone=weights/ablations/deblur-backbone.safetensors
   unet16=blurtrace/weights/deblur-unet16.safetensors  # the faster installed one (no twin yet)
+  unet20=blurtrace/weights/deblur-unet20.safetensors  # the default narrowed to width 20 (no twin yet)
 )
 names=("${NETS[@]%%=*}")
 mkdir -p data/results
