@@ -83,8 +83,8 @@ def main() -> None:
     results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix", "unet16": "unet16", "unet20": "unet20"}
     # the installed models' speed and 24 MP memory files, and the speed command
     installed = {"motion-aware": ("speed.jsonl", "big_photo.txt", "python benchmarks/speed.py --method net --method deconv"),
-                 "unet16": ("speed-unet16.jsonl", "big_photo-unet16.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet16"),
-                 "unet20": ("speed-unet20.jsonl", "big_photo-unet20.txt", "python benchmarks/speed.py --method net --deblur-weights deblur-unet20")}
+                 **{m: (f"speed-{m}.jsonl", f"big_photo-{m}.txt", f"python benchmarks/speed.py --method net --deblur-weights deblur-{m}")
+                    for m in ("unet16", "unet20")}}
     ap.add_argument("model", choices=tuple(results))
     args = ap.parse_args()
     run = results[args.model]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from blurtrace.models.deblur_net import DeblurNet, DeblurNetConfig
-from blurtrace.models.narrow import _groups, narrow_unet
+from blurtrace.models.narrow import _filters, _groups, narrow_unet
 
 CFG = dict(backbone="unet", levels=3, motion_aware=1)
 
@@ -30,7 +30,7 @@ def _drop_channels(net: DeblurNet, dead: int) -> None:
             if name.endswith(".alpha"):
                 continue
             out_group, in_group = _groups(name, CFG["levels"])
-            t = tensor.transpose(0, 1) if name.startswith("ups.") and name.endswith(".weight") else tensor
+            t = _filters(name, tensor)  # a view: writing it writes the network
             if out_group is not None:
                 t[: dead * 2 ** out_group[-1]] = 0
             if in_group is not None and t.dim() > 1:
