@@ -2,31 +2,28 @@
 (never typed by hand):
 
     bash scripts/evaluate_deblur.sh                                   # data/results/deblur-*.jsonl
-    python benchmarks/speed.py --method net --method deconv > data/results/speed.jsonl
-    python scripts/deblur_metrics.py motion-aware > data/results/deblur-metrics.json
-    python scripts/deblur_metrics.py backbone > data/results/deblur-backbone-metrics.json
+    python benchmarks/speed.py --method net > data/results/speed.jsonl
+    bash benchmarks/big_photo.sh net > data/results/big_photo.txt
+    python scripts/deblur_metrics.py unet18 > data/results/deblur-unet18-metrics.json   # the default
     python scripts/deblur_metrics.py backbone-mix > data/results/deblur-backbone-mix-metrics.json
-    python benchmarks/speed.py --method net --deblur-weights deblur-unet16 > data/results/speed-unet16.jsonl
-    BLURTRACE_DEBLUR_WEIGHTS=deblur-unet16 bash benchmarks/big_photo.sh net > data/results/big_photo-unet16.txt
-    python scripts/deblur_metrics.py unet16 > data/results/deblur-unet16-metrics.json
     python benchmarks/speed.py --method net --deblur-weights deblur-unet20 > data/results/speed-unet20.jsonl
     BLURTRACE_DEBLUR_WEIGHTS=deblur-unet20 bash benchmarks/big_photo.sh net > data/results/big_photo-unet20.txt
     python scripts/deblur_metrics.py unet20 > data/results/deblur-unet20-metrics.json
-    blurtrace train export weights/runs/deblur-unet24-mix/last.pt --name deblur-unet24-mix \
-        --default --metrics data/results/deblur-metrics.json --data-note "..."
-    blurtrace train export weights/runs/deblur-unet24-backbone/last.pt --name deblur-unet24-backbone \
-        --dest weights/ablations --metrics data/results/deblur-backbone-metrics.json --data-note "..."
+    blurtrace train export weights/runs/deblur-unet18/last.pt --name deblur-unet18 \
+        --default --metrics data/results/deblur-unet18-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet24-backbone-mix/last.pt --name deblur-unet24-backbone-mix \
         --dest weights/ablations --metrics data/results/deblur-backbone-mix-metrics.json --data-note "..."
-    blurtrace train export weights/runs/deblur-unet16/last.pt --name deblur-unet16 \
-        --metrics data/results/deblur-unet16-metrics.json --data-note "..."
     blurtrace train export weights/runs/deblur-unet20/last.pt --name deblur-unet20 \
         --metrics data/results/deblur-unet20-metrics.json --data-note "..."
 
+and the same for the other models (unet24-mix, unet24, unet16, backbone). The default's held-out
+results are evaluate_deblur.sh's "net" files and its speed and 24 MP figures speed.jsonl and
+big_photo.txt; every other installed model's are speed-NAME.jsonl and big_photo-NAME.txt (NAME
+as given here). The default is read from the manifest; for a model about to become the default,
+name it with --default (its results must then be under the default's names).
+
 Seconds per image are left out: `eval deblur` times whatever else the machine is doing; the
-speed figures come from benchmarks/speed.py on an idle machine. Speed and the 24 MP memory are
-added for the installed models (the default: data/results/speed.jsonl and big_photo.txt;
-deblur-unet16 and deblur-unet20: speed-unet16.jsonl, big_photo-unet16.txt and the same for unet20), when those files exist.
+speed figures come from benchmarks/speed.py on an idle machine; they are added when those files exist.
 """
 from __future__ import annotations
 
@@ -34,6 +31,8 @@ import argparse
 import json
 import re
 from pathlib import Path
+
+from blurtrace.weights import default_entry
 
 RESULTS = Path("data/results")
 
@@ -79,15 +78,17 @@ def speed_and_memory(speed_name: str, big_name: str, command: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    # which evaluate_deblur.sh result each model's figures come from
-    results = {"motion-aware": "net", "backbone": "backbone", "backbone-mix": "backbone-mix", "unet16": "unet16", "unet20": "unet20"}
-    # the installed models' speed and 24 MP memory files, and the speed command
-    installed = {"motion-aware": ("speed.jsonl", "big_photo.txt", "python benchmarks/speed.py --method net --method deconv"),
-                 **{m: (f"speed-{m}.jsonl", f"big_photo-{m}.txt", f"python benchmarks/speed.py --method net --deblur-weights deblur-{m}")
-                    for m in ("unet16", "unet20")}}
-    ap.add_argument("model", choices=tuple(results))
+    # model -> its installed (or ablation) name; evaluate_deblur.sh writes results under the model's
+    # key, the default's under "net"
+    names = {"unet18": "deblur-unet18", "unet20": "deblur-unet20", "unet16": "deblur-unet16",
+             "unet24-mix": "deblur-unet24-mix", "unet24": "deblur-unet24",
+             "backbone-mix": "deblur-unet24-backbone-mix", "backbone": "deblur-unet24-backbone"}
+    ap.add_argument("model", choices=tuple(names))
+    ap.add_argument("--default", default=None, help="the default deblurring model's name (default: the manifest's)")
     args = ap.parse_args()
-    run = results[args.model]
+    default = args.default or default_entry("deblur").name
+    is_default = names[args.model] == default
+    run = "net" if is_default else args.model
     own = mean(f"deblur-dynamic-{run}.jsonl")
     held_out = {
         "command": "bash scripts/evaluate_deblur.sh",
@@ -98,14 +99,17 @@ def main() -> None:
         "precision": own.get("precision", "fp32"),  # results written before the option existed were fp32
     }
     metrics: dict = {"held_out_dynamic_640x360": held_out}
-    if args.model == "motion-aware":
-        # the default was continued from deblur-unet24 on more data; its own twin (backbone-mix) has
-        # its own entry, and deblur-unet24's figure shows what the continuation added
+    if args.model == "unet24-mix":
+        # continued from deblur-unet24 on more data; its figure shows what the continuation added
         held_out["continued_from_deblur_unet24_psnr_db"] = round(mean("deblur-dynamic-unet24.jsonl")["psnr"], 2)
+    if is_default:
         held_out["psnr_db_true_trajectory_endpoints"] = round(mean("deblur-dynamic-net-true.jsonl")["psnr"], 2)
     metrics["gopro_pairs_psnr_db"] = gopro(f"deblur-gopro-{run}.jsonl")
-    if args.model in installed:
-        metrics.update(speed_and_memory(*installed[args.model]))
+    if is_default:
+        metrics.update(speed_and_memory("speed.jsonl", "big_photo.txt", "python benchmarks/speed.py --method net"))
+    elif not args.model.startswith("backbone"):
+        metrics.update(speed_and_memory(f"speed-{args.model}.jsonl", f"big_photo-{args.model}.txt",
+                                        f"python benchmarks/speed.py --method net --deblur-weights {names[args.model]}"))
     print(json.dumps(metrics, indent=1))
 
 

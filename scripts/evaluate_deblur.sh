@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Figures for the README's deblurring table (paper Tables 5-6): blurry input, the backbone alone,
 # the motion-aware network (also fed the true trajectory endpoints), and model-based deconvolution;
-# for the default U-Net (deblur-unet24-mix, with its ablation twin), the U-Net it was continued from
-# (deblur-unet24, with its twin), the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin)
-# and the narrower U-Nets installed for CPUs without bfloat16 (deblur-unet16, deblur-unet20).
+# for the default U-Net (deblur-unet18: deblur-unet24-mix narrowed twice and fine-tuned), the previous
+# default deblur-unet24-mix with its ablation twin, the U-Net that one was continued from (deblur-unet24,
+# with its twin), the paper's DMPHN(1-2-4) backbone (deblur-motion-aware, with its twin), and the other
+# installed U-Nets (deblur-unet16, deblur-unet20).
 #   bash scripts/evaluate_deblur.sh
 # Scores the held-out set of scripts/heldout_set.sh; needs the ablation weights exported by
 # `blurtrace train export ... --dest weights/ablations` (see weights/README.md).
@@ -12,16 +13,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BLURTRACE:-.venv/bin/blurtrace}
 # the networks scored, as result-name=weights: each motion-aware model followed by its ablation twin
-# (trained identically without the motion-aware layer); "net" is the shipped default
+# (trained identically without the motion-aware layer); "net" is the shipped default, which has
+# no twin of its own (the motion-aware margin is measured at width 24)
 NETS=(
-  net=blurtrace/weights/deblur-unet24-mix.safetensors
+  net=blurtrace/weights/deblur-unet18.safetensors
+  unet24-mix=blurtrace/weights/deblur-unet24-mix.safetensors
   backbone-mix=weights/ablations/deblur-unet24-backbone-mix.safetensors
   unet24=blurtrace/weights/deblur-unet24.safetensors
   backbone=weights/ablations/deblur-unet24-backbone.safetensors
   dmphn=blurtrace/weights/deblur-motion-aware.safetensors
   dmphn-backbone=weights/ablations/deblur-backbone.safetensors
-  unet16=blurtrace/weights/deblur-unet16.safetensors  # the faster installed one (no twin yet)
-  unet20=blurtrace/weights/deblur-unet20.safetensors  # the default narrowed to width 20 (no twin yet)
+  unet16=blurtrace/weights/deblur-unet16.safetensors  # trained at width 16 from scratch (no twin)
+  unet20=blurtrace/weights/deblur-unet20.safetensors  # deblur-unet24-mix narrowed to width 20 (no twin)
 )
 names=("${NETS[@]%%=*}")
 mkdir -p data/results

@@ -24,7 +24,7 @@ B=${BLURTRACE:-.venv/bin/blurtrace}
 STEPS=${1:-2000}
 EVAL=$(bash scripts/heldout_set.sh)
 DATA=$(bash scripts/training_data_unseen.sh)
-GUIDE=deblur-unet24-mix  # the default deblurring network (blurtrace models)
+GUIDE=deblur-unet24-mix  # the default deblurring network when this ran (blurtrace models)
 source scripts/trajectory_recipe.sh
 common=("${TRAJECTORY_RECIPE[@]}" --steps "$STEPS" --lr "${LR:-2e-4}" --warmup 100 --precision bf16 --threads "${THREADS:-2}")
 INIT="--init blurtrace/weights/trajectory-quadratic.safetensors"

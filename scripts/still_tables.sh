@@ -5,7 +5,7 @@
 # shipped pairs, "still": plus the near-still ones), the from-scratch runs of
 # scripts/train_trajectory_still_scratch.sh ("scratch") and
 # scripts/train_trajectory_broad_scratch.sh ("broad-scratch": long blur too), then the whole deblur:
-# the default deblurring network with each of these trajectories but the control and, when
+# deblur-unet24-mix (the default deblurring network when these tables were made) with each of these trajectories but the control and, when
 # scripts/train_deblur_still.sh has run, its continuation on near-still pairs with the trajectories
 # it trained with: the shipped ones (weights/runs/deblur-still) and those of the "scratch" run
 # (weights/runs/deblur-still-pair, `OUT=weights/runs/deblur-still-pair bash

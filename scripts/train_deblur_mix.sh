@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The command behind the default deblurring weights (deblur-unet24-mix: `bash scripts/train_deblur_mix.sh`,
-# then `bash scripts/train_deblur_mix.sh 16000`, a warm restart to step 16 000).
+# The command behind deblur-unet24-mix (the default deblurring weights in sessions 15–28): `bash scripts/train_deblur_mix.sh`,
+# then `bash scripts/train_deblur_mix.sh 16000`, a warm restart to step 16 000.
 # More and longer-blur data for the deblurring network: deblur-unet24 (--init)
 # continued on the 4 313 pairs of scripts/training_data_mix.sh (3.6× its 1 213; end points up to
 # 20 px instead of 12), cosine from 3e-4 over STEPS (default 6 500, one session's worth on two
